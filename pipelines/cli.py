@@ -1,0 +1,175 @@
+"""``python -m pipelines …``: sources, build, territories, check-programmes, import-programme."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from . import settings
+from .catalog import Catalog
+from .errors import CartopolisError
+from .fetch import locate
+from .store import Store
+
+STATUS_STYLE = {"ok": "green", "unavailable": "yellow", "error": "bold red"}
+
+
+def cmd_sources(args: argparse.Namespace, console: Console) -> int:
+    catalog = Catalog.load()
+    mirror = Path(args.mirror) if args.mirror else settings.mirror_dir()
+    rows = []
+    for source in catalog.sources.values():
+        found = locate(source, mirror=mirror)
+        rows.append(
+            {
+                "id": source.id,
+                "title": source.title,
+                "publisher": source.publisher,
+                "format": source.format,
+                "licence": source.licence,
+                "vintage": source.vintage,
+                "url": source.url,
+                "page": source.page,
+                "mirror": source.mirror,
+                "resolution": found.origin,
+                "path": str(found.path) if found.path else None,
+            }
+        )
+    if args.json:
+        print(json.dumps({"mirror": str(mirror) if mirror else None, "sources": rows}, ensure_ascii=False, indent=2))
+        return 0
+    table = Table(title=f"Sources ({len(rows)}) — miroir : {mirror or 'aucun'}")
+    for col in ("id", "format", "resolution", "url"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        style = {"mirror": "green", "cache": "cyan", "missing": "yellow"}[row["resolution"]]
+        table.add_row(row["id"], row["format"], f"[{style}]{row['resolution']}[/]", row["url"])
+    console.print(table)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    from .build import build_territory
+    from .schemas import CONTEXT_LAYERS, LAYERS
+
+    catalog = Catalog.load()
+    store = Store(args.data) if args.data else Store()
+    mirror = Path(args.mirror).resolve() if args.mirror else settings.mirror_dir()
+    if args.only and args.only not in (*LAYERS, *CONTEXT_LAYERS):
+        console.print(f"[red]unknown layer `{args.only}`; known: {', '.join((*LAYERS, *CONTEXT_LAYERS))}[/]")
+        return 2
+    keys = list(catalog.territories) if args.territory == "all" else [args.territory]
+    territories = [catalog.territory(k) for k in keys]
+    outcomes = []
+    started = time.perf_counter()
+    for territory in territories:
+        console.rule(f"{territory.name} ({territory.id}, {territory.insee})")
+
+        def show(outcome, _console=console):
+            style = STATUS_STYLE[outcome.status]
+            extra = f" — {outcome.reason}" if outcome.reason else ""
+            _console.print(f"  {outcome.layer:<11} [{style}]{outcome.status}[/] {outcome.rows} ligne(s) {outcome.seconds:.1f}s{extra}")
+
+        outcomes += build_territory(
+            territory,
+            catalog,
+            store,
+            offline=args.offline,
+            mirror=mirror,
+            only=[args.only] if args.only else None,
+            log=lambda msg: console.print(f"  [dim]{msg}[/]", highlight=False),
+            on_layer=show,
+        )
+    table = Table(title=f"Build — {time.perf_counter() - started:.1f}s — store {store.root}")
+    for col in ("territoire", "couche", "statut", "lignes", "s", "raison"):
+        table.add_column(col, overflow="fold")
+    for o in outcomes:
+        style = STATUS_STYLE[o.status]
+        table.add_row(o.territory, o.layer, f"[{style}]{o.status}[/]", str(o.rows), f"{o.seconds:.1f}", o.reason[:160])
+    console.print(table)
+    return 1 if any(o.status == "error" for o in outcomes) else 0
+
+
+def cmd_territories(args: argparse.Namespace, console: Console) -> int:
+    from .communes import search_communes
+
+    frame = search_communes(args.query, limit=args.limit)
+    if args.json:
+        print(frame.to_json(orient="records", force_ascii=False))
+        return 0
+    table = Table(title=f"Communes — « {args.query} »")
+    for col in frame.columns:
+        table.add_column(col)
+    for row in frame.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+    return 0
+
+
+def cmd_check_programmes(args: argparse.Namespace, console: Console) -> int:
+    from .measures import check_programmes
+
+    problems = check_programmes(Path(args.dir) if args.dir else None)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        console.print("[green]programmes OK[/]")
+    return 1 if problems else 0
+
+
+def cmd_import_programme(args: argparse.Namespace, console: Console) -> int:
+    from .measures import import_programme_file
+
+    out = import_programme_file(Path(args.file), territory=args.territory, out=Path(args.out))
+    console.print(f"brouillon écrit : {out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m pipelines", description="Cartopolis data pipelines")
+    sub = main.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("sources", help="every source and where it resolves (mirror / cache / missing)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
+    p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("build", help="build the layers of a territory (id, INSEE code or `all`)")
+    p.add_argument("--territory", required=True)
+    p.add_argument("--offline", action="store_true", help="never download; read the mirror and the cache only")
+    p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
+    p.add_argument("--only", help="build this layer only")
+    p.add_argument("--data", help="store folder (default: CARTOPOLIS_DATA or geodata/layers)")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("territories", help="find any French commune by name or INSEE code")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_territories)
+    p = sub.add_parser("check-programmes", help="validate every programme YAML against the seeds")
+    p.add_argument("--dir", help="programmes folder (default geodata/programmes)")
+    p.set_defaults(func=cmd_check_programmes)
+    p = sub.add_parser("import-programme", help="draft a programme YAML from a text")
+    p.add_argument("file")
+    p.add_argument("--territory", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_import_programme)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console(stderr=False)
+    try:
+        return args.func(args, console)
+    except CartopolisError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

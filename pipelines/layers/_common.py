@@ -1,0 +1,118 @@
+"""What every layer module shares: the build context, the result, CRS and clipping helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from ..catalog import Catalog, Source, Territory
+from ..errors import FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
+from ..fetch import fetch
+from ..settings import CONTEXT_BUFFER_M, CRS_L93
+
+
+@dataclass
+class LayerResult:
+    """A built layer: the frame (EPSG:2154, schema-valid), the source ids used, notes for the log.
+
+    ``notes`` are French sentences shown in the manifest and the UI ("scénarios moyen et faible
+    absents de la source"); ``extra`` holds machine-readable facts for the manifest
+    (e.g. ``{"scenarios_missing": ["moyen", "faible"]}``).
+    """
+
+    frame: gpd.GeoDataFrame
+    sources: list[str]
+    notes: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class BuildContext:
+    """Everything a layer module needs, and nothing that lets it write to the store."""
+
+    territory: Territory
+    catalog: Catalog
+    offline: bool = True
+    mirror: Path | None = None
+    cache: Path | None = None
+    commune: gpd.GeoDataFrame | None = None  # built first, in EPSG:2154
+    log: Callable[[str], None] = print
+
+    def sources(self, layer: str) -> list[Source]:
+        """The catalog sources declared for ``layer`` in territories.yaml, in order of preference."""
+        return self.catalog.sources_for(self.territory, layer)
+
+    def path(self, source: Source) -> Path:
+        """Local path of ``source`` (mirror, cache, or download when not offline)."""
+        return fetch(source, offline=self.offline, mirror=self.mirror, cache=self.cache)
+
+    def resolve(self, layer: str) -> list[tuple[Source, Path]]:
+        """Resolve every source of ``layer``; the ones that cannot be had are skipped and logged.
+
+        Raises LayerUnavailable (with every official URL) when none resolves or none is declared.
+        """
+        declared = self.sources(layer)
+        found: list[tuple[Source, Path]] = []
+        missing: list[Source] = []
+        for source in declared:
+            try:
+                found.append((source, self.path(source)))
+            except (OfflineMiss, FetchError) as exc:
+                if not isinstance(exc, OfflineMiss) and not self.offline:
+                    self.log(f"{self.territory.id}/{layer}: {exc}")
+                missing.append(source)
+        if not found:
+            raise unavailable(self.territory, layer, missing, offline=self.offline)
+        return found
+
+    @property
+    def area_of_interest(self) -> shapely.Geometry:
+        """The commune boundary buffered by the context distance (EPSG:2154)."""
+        if self.commune is None or self.commune.empty:
+            raise LayerUnavailable("commune non construite : impossible de découper la couche")
+        return self.commune.geometry.union_all().buffer(CONTEXT_BUFFER_M)
+
+
+def unavailable(territory: Territory, layer: str, missing: list[Source], *, offline: bool) -> LayerUnavailable:
+    """The LayerUnavailable for a layer whose declared sources all missed (or none declared)."""
+    note = territory.notes.get(layer)
+    if not missing:
+        reason = note or f"aucune source publiée connue pour la couche « {layer} » de {territory.name}"
+        return LayerUnavailable(reason, [])
+    where = "absente du miroir local (mode hors ligne)" if offline else "téléchargement impossible"
+    names = ", ".join(s.title for s in missing)
+    reason = f"{note + ' ' if note else ''}Source {where} : {names}."
+    return LayerUnavailable(reason.strip(), [s.url for s in missing])
+
+
+def to_l93(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
+    """Reproject to Lambert-93; fail with the file name when the CRS is missing."""
+    if frame.crs is None:
+        raise SourceFormatError(f"`{where}` has no CRS (.prj missing?); expected a declared CRS")
+    return frame if frame.crs.to_epsg() == 2154 else frame.to_crs(CRS_L93)
+
+
+def make_valid(frame: gpd.GeoDataFrame, keep: tuple[str, ...] = ("Polygon", "MultiPolygon")) -> gpd.GeoDataFrame:
+    """Repair invalid geometries explicitly and keep only the parts of the wanted type."""
+    geoms = frame.geometry.make_valid()
+    if keep == ("Polygon", "MultiPolygon"):
+        geoms = geoms.apply(_polygonal_part)
+    out = frame.set_geometry(geoms)
+    return out[~(out.geometry.isna() | out.geometry.is_empty)]
+
+
+def _polygonal_part(geom):
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def clip(frame: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    """Keep the features intersecting ``area`` and cut them to it (index query first, then clip)."""
+    hits = frame.sindex.query(area, predicate="intersects")
+    return gpd.clip(frame.iloc[hits], area, keep_geom_type=True)
