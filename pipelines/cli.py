@@ -74,7 +74,10 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         def show(outcome, _console=console):
             style = STATUS_STYLE[outcome.status]
             extra = f" — {outcome.reason}" if outcome.reason else ""
-            _console.print(f"  {outcome.layer:<11} [{style}]{outcome.status}[/] {outcome.rows} ligne(s) {outcome.seconds:.1f}s{extra}")
+            _console.print(
+                f"  {outcome.layer:<11} [{style}]{outcome.status}[/] "
+                f"{outcome.rows} ligne(s) {outcome.seconds:.1f}s{extra}"
+            )
 
         outcomes += build_territory(
             territory,

@@ -183,7 +183,8 @@ def download(
         if sha256 is not None and sha256_path(tmp) != sha256:
             raise ChecksumMismatch(
                 f"{what}: {url} downloaded with sha256 {sha256_path(tmp)}, expected {sha256}; "
-                "nothing was kept in the cache. The publisher may have updated the file: check it and update sources.yaml"
+                "nothing was kept in the cache. The publisher may have updated the file: "
+                "check it and update sources.yaml"
             )
         os.replace(tmp, dest)
     finally:

