@@ -82,3 +82,406 @@ def decode_text(data: bytes, name: str) -> str:
         f"{name}: not UTF-8 (invalid byte at offset {position}) and not recognisable as Latin-1 French text: "
         "re-save the file as UTF-8"
     )
+
+
+# -- sentences and enumerations -----------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[.!?…;]+[»”\"')]*\s+")
+_OPENERS = "([{«“"
+_CLOSERS = ")]}»”"
+
+
+def _depths(text: str) -> list[int]:
+    """Bracket/quote nesting depth at every character (so lists inside parentheses stay whole)."""
+    depth, out = 0, []
+    for ch in text:
+        if ch in _OPENERS:
+            depth += 1
+        out.append(depth)
+        if ch in _CLOSERS:
+            depth = max(0, depth - 1)
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, each a verbatim substring of ``text``.
+
+    A sentence ends at ``.``, ``!``, ``?``, ``…`` or ``;`` followed by whitespace and an upper-case
+    letter, a digit or an opening quote, outside parentheses.
+    """
+    depth = _depths(text)
+    out, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        nxt = text[match.end() : match.end() + 1]
+        if depth[match.start()] == 0 and (nxt.isupper() or nxt.isdigit() or nxt in '«“"('):
+            out.append(text[start : match.end()].strip())
+            start = match.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+#: Words that open a noun phrase naming something new (lists of promises use them).
+_INDEFINITE = {"un", "une", "des", "de", "d"}
+_DETERMINERS = _INDEFINITE | {
+    "le", "la", "les", "l", "du", "au", "aux", "son", "sa", "ses", "leur", "leurs", "nos", "notre", "votre",
+    "vos", "ce", "cet", "cette", "ces", "chaque", "tous", "toutes", "tout", "toute", "plus", "mieux",
+}  # fmt: skip
+_PREPOSITIONS = {
+    "a", "au", "aux", "en", "de", "d", "du", "des", "par", "pour", "avec", "dans", "sur", "vers", "et", "y",
+}  # fmt: skip
+_NOT_VERBS = {
+    "notre", "votre", "entre", "contre", "autre", "centre", "cadre", "ordre", "titre", "livre", "libre", "offre",
+    "lettre", "nombre", "membre", "chiffre", "chambre", "septembre", "octobre", "novembre", "decembre", "ministre",
+    "theatre", "sucre", "avenir", "loisir", "plaisir", "desir", "soir", "espoir", "pouvoir", "savoir", "hier", "fer",
+    "mer", "hiver", "super", "cher", "fier", "premier", "dernier", "quartier", "metier", "atelier", "chantier", "tiers",
+    "foyer", "janvier", "fevrier", "panier", "papier", "dossier", "calendrier", "sentier", "particulier", "entier",
+    "foncier", "immobilier", "financier", "pompier", "policier", "ouvrier", "courrier", "quatre", "propre", "meilleur",
+    "elles", "leur", "pour", "sur", "jour", "tour", "amour", "secteur", "acteur", "cour", "coeur", "lieu", "mere",
+    "pere", "frere", "loyer", "danger", "etranger", "verger", "berger", "boulanger", "plancher", "rocher", "clocher",
+    "enfer", "laser", "leader", "cancer", "diner", "dejeuner", "gouter", "martyr", "saphir",
+}  # fmt: skip
+_VERB_ENDINGS = ("er", "ir", "re")
+#: Endings of nouns and adjectives that look like infinitives (ouverture, arbre, centre, territoire…)
+#: and the verbs that share them.
+_NOUN_ENDINGS = ("ere", "aire", "oire", "bre", "gre", "rre", "stre", "ntre", "ure", "vre", "cre", "etre", "oir")
+_IRREGULAR_RE = {
+    "faire", "refaire", "satisfaire", "plaire", "extraire", "boire", "croire", "conclure", "exclure", "inclure",
+    "vivre", "suivre", "poursuivre", "survivre", "vaincre", "convaincre", "etre", "voir", "prevoir", "revoir",
+    "recevoir", "percevoir", "concevoir", "promouvoir", "emouvoir", "valoir", "vouloir", "devoir", "asseoir",
+}  # fmt: skip
+_ACTION_NOUNS = {
+    "gel", "soutien", "mise", "aide", "aides", "lutte", "plan", "fin", "appui", "acces", "baisse", "hausse", "etude",
+    "refus", "arret", "fusion", "creation", "gratuite", "embauche", "reprise", "relance", "remise", "ouverture",
+    "organisation", "experimentation", "incitation", "nomination", "renforcement", "encouragement", "installation",
+    "developpement", "amenagement", "construction", "renovation", "rehabilitation", "extension", "suppression",
+    "reduction", "lancement", "recrutement", "doublement", "generalisation", "mobilisation", "protection",
+    "promotion", "valorisation", "transformation", "accompagnement", "instauration", "interdiction", "obligation",
+    "acquisition", "modernisation", "securisation", "vegetalisation", "requalification", "revitalisation",
+    "mutualisation", "rationalisation", "coordination", "amelioration", "augmentation", "elargissement",
+}  # fmt: skip
+_FUTURE_WE = re.compile(r"\bnous (?:ne |n |l |les |leur |y |en |nous )?[a-z]+(?:rons|ons)\b")
+_FUTURE_IT = re.compile(r"\b(?:[a-z]+(?:era|eront|ira|iront|dra|dront)|aura|auront|pourra|pourront|devra|devront)\b")
+_OBLIGATION = re.compile(r"\b(?:doit|doivent) (?:[a-z]+ )?[a-z]+(?:er|ir|re)\b")
+_NOT_FUTURE = {"camera", "opera", "cathedra", "era", "ira", "dra", "tiendra", "viendra"}
+
+
+def folded_words(text: str) -> list[str]:
+    """Folded words with apostrophes and hyphens treated as separators (``l’emploi`` → l, emploi)."""
+    return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def _is_infinitive(word: str, following: str) -> bool:
+    if word in _NOT_VERBS or len(word) < 4 or not word.endswith(_VERB_ENDINGS):
+        return False
+    if word.endswith(_NOUN_ENDINGS) and word not in _IRREGULAR_RE:
+        return False
+    if word.endswith("ier"):  # quartier, métier… are nouns: require an article after verbs in -ier
+        return following in _DETERMINERS - {"de", "d", "plus", "mieux"}
+    return following in _DETERMINERS or following in _PREPOSITIONS or following.endswith("ment") or following.isdigit()
+
+
+def starts_with_infinitive(text: str) -> bool:
+    """True when ``text`` opens with an infinitive verb (``Mettre en place…``, ``Se former…``)."""
+    tokens = folded_words(text)
+    if tokens[:1] in (["se"], ["s"]):
+        tokens = tokens[1:]
+    return len(tokens) >= 2 and _is_infinitive(tokens[0], tokens[1])
+
+
+def starts_with_action_noun(text: str) -> bool:
+    """True when ``text`` opens with a noun naming an action followed by its object (``Création d’un…``)."""
+    tokens = folded_words(text)
+    if len(tokens) < 2 or tokens[0] not in _ACTION_NOUNS:
+        return False
+    return tokens[1] in _PREPOSITIONS or (len(tokens) > 2 and tokens[2] in _PREPOSITIONS)
+
+
+def is_commitment(sentence: str) -> bool:
+    """True when ``sentence`` commits to an action.
+
+    Recognised forms: an infinitive or an action noun at the start (``Mettre en place…``,
+    ``Création de…``, ``Gratuité des…``), a first person plural future or present (``Nous
+    créerons…``, ``nous proposons``), a third person future (``sera imposée``, ``fera l’objet``),
+    an obligation (``doit reposer``), or a noun phrase opened by an indefinite article
+    (``Une école publique rénovée…``, the style of leaflets).
+    """
+    tokens = folded_words(sentence)
+    if len(tokens) < 2:
+        return False
+    flat = " ".join(tokens)
+    if starts_with_infinitive(sentence) or starts_with_action_noun(sentence):
+        return True
+    if _FUTURE_WE.search(flat) or _OBLIGATION.search(flat):
+        return True
+    if any(m.group(0) not in _NOT_FUTURE for m in _FUTURE_IT.finditer(flat)):
+        return True
+    return tokens[0] in ("un", "une", "des") or tokens[:2] in (["de", "nouveaux"], ["de", "nouvelles"])
+
+
+_BOUNDARY = re.compile(r",\s+|\s+et\s+|\s+ainsi que\s+")
+
+
+def _top_level_boundaries(text: str) -> list[re.Match]:
+    depth = _depths(text)
+    return [m for m in _BOUNDARY.finditer(text) if depth[m.start()] == 0]
+
+
+def _opens_item(chunk: str) -> str | None:
+    """``"verb"`` when ``chunk`` opens with an infinitive or a ``-rons`` verb, ``"thing"`` when with an
+    indefinite article or a number, else None."""
+    tokens = folded_words(chunk)
+    if not tokens:
+        return None
+    if len(tokens) > 1 and _is_infinitive(tokens[0], tokens[1]) or re.fullmatch(r"[a-z]+rons", tokens[0]):
+        return "verb"  # "… et végétaliser les quartiers", "… et soutiendrons les maraîchers"
+    if (
+        tokens[0] in ("un", "une", "des")
+        or tokens[0].isdigit()
+        or tokens[:2] in (["de", "nouveaux"], ["de", "nouvelles"])
+    ):
+        return "thing"
+    return None
+
+
+def _cut(text: str, boundaries: list[re.Match]) -> list[str]:
+    out, start = [], 0
+    for match in boundaries:
+        out.append(text[start : match.start()])
+        start = match.end()
+    out.append(text[start:])
+    return [c.strip(" ,;") for c in out if c.strip(" ,;")]
+
+
+def split_colon(sentence: str) -> tuple[str, str] | None:
+    """(lead, tail) around the first colon outside brackets, or None."""
+    depth = _depths(sentence)
+    for i, ch in enumerate(sentence):
+        if ch == ":" and depth[i] == 0:
+            return sentence[:i], sentence[i + 1 :]
+    return None
+
+
+def colon_list(sentence: str) -> list[str] | None:
+    """Items of a list after a colon (``… : A, B et C``), or None when there is no such list.
+
+    A list has at least three short items (at most 7 words each), none opened by a preposition
+    (``: aux écoles d’art, de l’image…`` complements its lead) and not mostly single words
+    (``visibles, utiles et réalistes`` are adjectives, not things to do).
+    """
+    parts = split_colon(sentence)
+    if parts is None:
+        return None
+    tail = parts[1]
+    items = _cut(tail, _top_level_boundaries(tail))
+    lengths = [len(folded_words(i)) for i in items]
+    if len(items) < 3 or max(lengths) > 7 or min(lengths) < 1:
+        return None
+    if any(folded_words(i)[0] in _PREPOSITIONS - {"des", "d"} for i in items):
+        return None
+    if sum(n == 1 for n in lengths) > len(items) // 2:
+        return None
+    return items
+
+
+def split_items(sentence: str) -> list[str]:
+    """Split a sentence that enumerates several commitments into its items (verbatim substrings).
+
+    Two forms are recognised, outside brackets:
+
+    - a list after a colon (see :func:`colon_list`): ``Rayonner par la culture : festival annuel,
+      réhabilitation des sites miniers, médiathèque itinérante et gratuité des musées`` gives the
+      four items, without the lead;
+    - after a comma or ``et``: every infinitive or ``-rons`` verb opens an item (two actions), and
+      indefinite articles or numbers open items when there are at least three of them (``Des loyers
+      encadrés, 500 logements sociaux écologiques, des résidences pour seniors``; ``des ateliers et
+      des permanences`` stays one measure). Definite articles never split (``pour les artisans, les
+      TPE et les coopératives`` is one measure with three beneficiaries).
+
+    A sentence with no enumeration is returned whole.
+    """
+    colon_items = colon_list(sentence)
+    if colon_items:
+        return colon_items
+    if split_colon(sentence) is not None:
+        return [sentence]  # "Label : description" stays whole
+    kinds = [(m, _opens_item(sentence[m.end() :])) for m in _top_level_boundaries(sentence)]
+    things = [m for m, kind in kinds if kind == "thing"]
+    cuts = [m for m, kind in kinds if kind == "verb" or (kind == "thing" and len(things) >= 2)]
+    return _cut(sentence, cuts) or [sentence]
+
+
+# -- themes -----------------------------------------------------------------------------------
+#: Keywords per theme, on folded text (lower case, no accents, punctuation as spaces).
+#: ``word*`` matches every word starting with ``word``; anything else matches whole words only.
+#: A phrase (with spaces) weighs two, being more specific than a word, unless ``=weight`` says otherwise
+#: (a place like the town centre is not by itself about commerce).
+THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "chaleur": (
+        "ilots de chaleur", "ilot de chaleur", "chaleur", "canicul*", "vegetalis*", "fraich*", "oasis", "ombrag*",
+        "surchauffe", "debitumis*", "desimpermeabilis*", "plantation* d arbres", "planter des arbres", "climatis*",
+    ),
+    "inondation": (
+        "inond*", "anti inondation*", "crue*", "ruissel*", "submersion", "digue*", "ppri", "eaux pluviales",
+        "zone* inondable*",
+    ),
+    "commerce": (
+        "commerc*", "boutique*", "vitrine*", "enseigne*", "centre ville=1", "coeur de ville=1", "artisan*", "tpe",
+        "locaux vacants", "local vacant", "vacance commerciale", "vacance", "inoccup*", "halles", "e commerce",
+    ),
+    "mobilite_cyclable": (
+        "velo*", "cyclab*", "cycliste*", "piste* cyclable*", "bicyclette*", "reseau cyclable", "stationnement velo",
+    ),
+    "mobilite": (
+        "transport*", "bus", "navette*", "covoiturage", "mobilite*", "deplac*", "stationnement", "parking*",
+        "trajet*", "pieton*", "voiture*", "tram*", "train*", "gare*", "circulation", "routes", "route", "a pied",
+        "autopartage", "securite routiere",
+    ),
+    "logement": (
+        "logement*", "loyer*", "loger", "residence*", "habitat*", "colocation*", "hlm", "parc public", "foncier",
+        "bati", "architectur*", "urbanisme", "renovation urbaine", "proprietaire*", "locataire*", "hebergement*",
+    ),
+    "emploi": (
+        "emploi*", "travail*", "embauch*", "chantier* d insertion", "insertion", "chomage", "metier*", "apprenti*",
+        "recrut*", "salarie*", "stage*", "alternance", "competences", "premier emploi", "professionnel*",
+        "entrepreneuriat",
+    ),
+    "economie": (
+        "economie", "economique*", "entreprise*", "industri*", "filiere*", "attractivite", "valeur ajoutee",
+        "investisseur*", "innovation*", "innovant*", "cooperative*", "monnaie locale", "zone d activite*",
+        "coworking", "fab lab", "tiers lieux", "entrepreneur*", "economie circulaire", "startup*",
+    ),
+    "sante": (
+        "sante", "medic*", "medecin*", "soin*", "soign*", "mutuelle*", "hopita*", "infirmi*", "kine*", "pharmac*",
+        "desert medical", "telemedecine", "teleconsultation", "maison* de sante", "paramedical",
+    ),
+    "education": (
+        "ecole*", "scolaire*", "educati*", "enseign*", "eleve*", "enfant*", "creche*", "petite enfance",
+        "etudiant*", "universit*", "formation*", "former", "college*", "lycee*", "apprentissage", "periscolaire",
+        "classe*", "doctorant*", "recherche", "post bac", "diplome*",
+    ),
+    "securite": (
+        "securit*", "police", "prevention", "preventive", "delinquan*", "harcelement", "violence*", "eclairage",
+        "videoprotection", "tranquillite", "victime*", "rues apaisees", "securise*", "referent* egalite",
+    ),
+    "democratie": (
+        "democrati*", "citoyen*", "participati*", "budget participatif", "referendum", "veto", "tirage au sort",
+        "concertation", "conseil citoyen", "conseils citoyens", "assemblee*", "transparence", "consultati*",
+        "boite* a idees", "avis", "gouvernance", "commission*", "elus", "vote", "contractualisation", "decident",
+        "pouvoir d agir",
+    ),
+    "culture": (
+        "cultur*", "festival*", "musee*", "mediatheque*", "bibliothe*", "patrimoine", "artist*", "spectacle*",
+        "concert*", "musique", "theatre*", "arts", "exposition*", "fete*", "sport*", "stade*", "loisir*", "soiree*",
+        "conference*",
+        "evenement*", "animation*", "convivialite", "jumelage",
+    ),
+    "alimentation": (
+        "aliment*", "cantine*", "bio", "maraich*", "circuits courts", "circuit court", "repas", "produits frais",
+        "producteurs", "epicerie*", "agricol*", "agricult*", "nourri*", "manger", "panier*", "restauration",
+        "plats", "terre a disposition", "gaspillage",
+    ),
+    "energie": (
+        "energ*", "isol*", "photovolta*", "solaire", "renouvelable*", "chauffage", "hydrogene", "sobriete",
+        "renovation energetique", "batiments publics", "batiments municipaux", "pollution* lumineuse*",
+    ),
+    "finances": (
+        "budget*", "financ*", "fiscal*", "impot*", "taxe*", "subvention*", "depense*", "mutualis*", "economiser",
+        "redevance*", "marches publics", "achats", "couts", "taux zero", "contribution", "recettes", "droit commun",
+    ),
+    "solidarite": (
+        "solidai*", "social", "sociale", "sociales", "pauvret*", "precari*", "cheque", "bouclier social",
+        "inclusion", "isole*", "isolement", "senior*", "personnes agees", "intergeneration*", "handicap*",
+        "mixite", "egalite", "discrimination*", "entraide", "fragiles", "familles modestes", "pouvoir d achat",
+        "generations", "aines", "ccas", "quartiers prioritaires", "quartiers populaires",
+    ),
+    "environnement": (
+        "ecolog*", "environnement*", "biodiversit*", "nature", "naturel*", "espaces verts", "jardin*", "dechet*",
+        "recycl*", "compost*", "repar*", "pollution*", "eau", "ressource", "climat*", "arbre*", "haie*",
+        "transition ecologique", "durable*", "respirer", "vert", "verte", "verts", "vertes",
+    ),
+}  # fmt: skip
+
+
+def _keyword_weight(keyword: str) -> tuple[str, float]:
+    """``"centre ville=1"`` → (``"centre ville"``, 1.0); otherwise phrases weigh 2 and words 1."""
+    if "=" in keyword:
+        word, weight = keyword.split("=")
+        return word, float(weight)
+    return keyword, 2.0 if " " in keyword else 1.0
+
+
+def _keyword_regex(keyword: str) -> str:
+    body = keyword.rstrip("*").replace("* ", r"[a-z]* ")
+    tail = r"[a-z0-9]*" if keyword.endswith("*") else r"(?![a-z0-9])"
+    return body + tail
+
+
+# One alternation for every keyword (longest first, so "ilots de chaleur" wins over "chaleur"):
+# a single pass per text keeps the importer fast on large files.
+_KEYWORDS = sorted(
+    ((theme, *_keyword_weight(keyword)) for theme, keywords in THEME_KEYWORDS.items() for keyword in keywords),
+    key=lambda item: -len(item[1]),
+)
+_KEYWORD_RE = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(f"(?P<k{i}>{_keyword_regex(k)})" for i, (_, k, _) in enumerate(_KEYWORDS)) + ")"
+)
+
+
+def flat(text: str) -> str:
+    """Folded text with every non-alphanumeric run turned into one space (``centre-ville`` → ``centre ville``)."""
+    return " ".join(folded_words(text))
+
+
+def theme_scores(text: str) -> dict[str, tuple[float, int, list[str]]]:
+    """Score every theme on ``text``: ``{theme: (score, first position, matched words)}``.
+
+    The score is the sum of the weights of the keywords found (a phrase weighs 2, a word 1, a
+    repetition half); a word inside a matched phrase is not counted again. Themes with no keyword are absent.
+    Matching is accent- and case-insensitive.
+    """
+    out: dict[str, tuple[float, int, list[str]]] = {}
+    seen: set[int] = set()
+    for match in _KEYWORD_RE.finditer(flat(text)):
+        index = int(match.lastgroup[1:])
+        theme, _, weight = _KEYWORDS[index]
+        if index in seen:  # a repeated word insists on its theme, but less than a new word
+            score, first, words = out[theme]
+            out[theme] = (score + weight / 2, first, words)
+            continue
+        seen.add(index)
+        score, first, words = out.get(theme, (0.0, match.start(), []))
+        out[theme] = (score + weight, first, [*words, match.group(0)])
+    return out
+
+
+def classify(text: str, context: str = "", *, limit: int = 3) -> tuple[list[str], dict[str, list[str]]]:
+    """Themes of a measure, best first, with the words that matched each.
+
+    Parameters
+    ----------
+    text : str
+        The measure's own words.
+    context : str, optional
+        Words around it (enclosing sentence, last headings). They add half their score, so they
+        decide when the measure's own words are silent or tied; their evidence is prefixed
+        ``contexte:``.
+    limit : int
+        Maximum number of themes returned.
+
+    Returns
+    -------
+    themes : list of str
+        Theme ids ranked by score, then by where their first keyword occurs in the measure.
+    evidence : dict
+        ``{theme: [matched words]}`` for the returned themes.
+    """
+    own = theme_scores(text)
+    around = theme_scores(context) if context else {}
+    ranking = []
+    for theme in set(own) | set(around):
+        score, first, _ = own.get(theme, (0.0, 10**9, []))
+        score += 0.5 * around.get(theme, (0.0, 0, []))[0]
+        ranking.append((-score, first, theme))
+    ranking.sort()
+    themes = [theme for _, _, theme in ranking[:limit]]
+    evidence = {t: own[t][2] if t in own else [f"contexte: {w}" for w in around[t][2]] for t in themes}
+    return themes, evidence

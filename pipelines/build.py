@@ -8,6 +8,7 @@ since every other layer is clipped to it. The fictional demo town is generated b
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Callable
@@ -96,7 +97,37 @@ def build_territory(
         outcomes.append(outcome)
         if on_layer:
             on_layer(outcome)
+    outcome = _evaluate(ctx, store)
+    outcomes.append(outcome)
+    if on_layer:
+        on_layer(outcome)
     return outcomes
+
+
+def _evaluate(ctx: BuildContext, store: Store) -> LayerOutcome:
+    """Indicators and measures of the territory (``indicators`` outcome); a failure is recorded, not raised."""
+    from .evaluate import evaluate_territory
+
+    tid = ctx.territory.id
+    start = time.perf_counter()
+    try:
+        tables = evaluate_territory(store, tid)
+        rows = tables["indicators"]["rows"]
+        return LayerOutcome(tid, "indicators", "ok", rows, time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - the layers are built: a failing indicator must not undo them
+        message = _log_error(ctx, "indicators", exc)
+        with contextlib.suppress(Exception):  # a territory without manifest cannot record anything
+            store.record_tables(tid, {"indicators": {"status": "error", "rows": 0, "reason": message}})
+        return LayerOutcome(tid, "indicators", "error", 0, time.perf_counter() - start, message)
+
+
+def _log_error(ctx: BuildContext, step: str, exc: Exception) -> str:
+    """Log a failed step (with a short traceback for unexpected errors) and return its message."""
+    message = str(exc) if isinstance(exc, CartopolisError) else f"{type(exc).__name__}: {exc}"
+    ctx.log(f"{ctx.territory.id}/{step}: error: {message}")
+    if not isinstance(exc, CartopolisError):
+        ctx.log(traceback.format_exc(limit=4))
+    return message
 
 
 def _build_layer(ctx: BuildContext, store: Store, layer: str) -> LayerOutcome:
@@ -124,9 +155,6 @@ def _build_layer(ctx: BuildContext, store: Store, layer: str) -> LayerOutcome:
         )
         return LayerOutcome(territory.id, layer, "unavailable", 0, time.perf_counter() - start, exc.reason, exc.urls)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the other layers
-        message = str(exc) if isinstance(exc, CartopolisError) else f"{type(exc).__name__}: {exc}"
-        ctx.log(f"{territory.id}/{layer}: error: {message}")
-        if not isinstance(exc, CartopolisError):
-            ctx.log(traceback.format_exc(limit=4))
+        message = _log_error(ctx, layer, exc)
         store.record_status(territory.id, layer, "error", {"reason": message, "sources": declared})
         return LayerOutcome(territory.id, layer, "error", 0, time.perf_counter() - start, message)

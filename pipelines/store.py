@@ -190,6 +190,10 @@ class Store:
         self._update_manifest(territory, layer=layer, entry=record)
         return record
 
+    def record_tables(self, territory: str, tables: dict) -> dict:
+        """Record the non-spatial tables of ``territory`` (name → status, rows, file or reason) as ``manifest["tables"]``."""
+        return self._update_manifest(territory, tables=tables)
+
     def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
         """Write a non-spatial table atomically (``indicators``, ``measures``)."""
         path = self.folder(territory) / f"{name}.parquet"
