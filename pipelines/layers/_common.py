@@ -10,7 +10,7 @@ import geopandas as gpd
 import shapely
 
 from ..catalog import Catalog, Source, Territory
-from ..errors import FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
+from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
 from ..settings import CONTEXT_BUFFER_M, CRS_L93
 
@@ -61,6 +61,8 @@ class BuildContext:
         for source in declared:
             try:
                 found.append((source, self.path(source)))
+            except ChecksumMismatch:
+                raise  # a corrupt or changed file is an error, never a silent "unavailable"
             except (OfflineMiss, FetchError) as exc:
                 if not isinstance(exc, OfflineMiss) and not self.offline:
                     self.log(f"{self.territory.id}/{layer}: {exc}")

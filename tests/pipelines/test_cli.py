@@ -61,3 +61,11 @@ def test_territories_search(mirror):
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert rows[0]["insee"] == "24322" and rows[0]["name"] == "Périgueux"
+
+
+def test_build_exits_zero_with_unavailable_layers_and_prints_the_table(mirror, tmp_path):
+    result = run("build", "--territory", "redon", "--offline", "--mirror", str(mirror), "--data", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "unavailable" in result.stdout and "flood" in result.stdout
+    manifest = json.loads((tmp_path / "redon" / "manifest.json").read_text())
+    assert manifest["layers"]["flood"]["status"] == "unavailable"

@@ -1,0 +1,89 @@
+"""`build --territory all` on the real mirror: every layer ends ok, unavailable or error, never silently."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.build import build_territory
+from pipelines.catalog import Catalog
+from pipelines.store import Store
+
+EXPECTED = {
+    "ales": {"ok": {"commune", "qpv", "population"}, "unavailable": {"flood", "heat", "shops", "cycle", "streets"}},
+    "valence": {"ok": {"commune", "qpv", "population"}, "unavailable": {"flood", "heat", "shops", "cycle", "streets"}},
+    "grenoble": {"ok": {"commune", "qpv", "cycle", "population"}, "unavailable": {"flood", "heat", "shops", "streets"}},
+    "redon": {"ok": {"commune", "qpv", "heat", "shops", "cycle", "population", "streets"}, "unavailable": {"flood"}},
+    "perigueux": {"ok": {"commune", "qpv", "flood", "population"}, "unavailable": {"heat", "shops", "cycle", "streets"}},
+    "demo": {"ok": {"commune", "qpv", "flood", "heat", "shops", "cycle", "population", "streets"}, "unavailable": set()},
+}
+
+
+@pytest.fixture(scope="module")
+def built(mirror, tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("layers"))
+    catalog = Catalog.load()
+    for territory in catalog.territories.values():
+        build_territory(territory, catalog, store, offline=True, mirror=mirror, log=lambda m: None)
+    return store
+
+
+@pytest.mark.parametrize("territory", sorted(EXPECTED))
+def test_every_layer_has_the_expected_status(built: Store, territory: str):
+    layers = built.manifest(territory)["layers"]
+    statuses = {name: entry["status"] for name, entry in layers.items()}
+    assert {k for k, v in statuses.items() if v == "ok"} == EXPECTED[territory]["ok"]
+    assert {k for k, v in statuses.items() if v == "unavailable"} == EXPECTED[territory]["unavailable"]
+    for name, entry in layers.items():
+        if entry["status"] == "unavailable":
+            assert entry["reason"], (territory, name)
+            assert entry["urls"] and all(u.startswith("http") for u in entry["urls"]), (territory, name)
+        else:
+            assert built.layer_path(territory, name).exists()
+            kind = "fictional" if territory == "demo" else "real"
+            assert entry["provenance"]["kind"] == kind
+
+
+def test_unavailable_flood_points_to_the_departement_zip(built: Store):
+    entry = built.manifest("ales")["layers"]["flood"]
+    assert entry["urls"] == ["https://files.georisques.fr/di_2020/tri_2020_sig_di_30.zip"]
+    assert "hors ligne" in entry["reason"]
+
+
+def test_ales_done_when_figures(built: Store):
+    commune = built.read_layer("ales", "commune")
+    assert len(commune) == 1 and commune.area.iloc[0] / 1e6 == pytest.approx(23.2, abs=0.5)
+    qpv = built.read_layer("ales", "qpv")
+    assert qpv["code_qp"].tolist() == ["QN03001I"] and qpv["code_qp_2015"].tolist() == ["QP030001"]
+    assert qpv.area.iloc[0] / 1e4 == pytest.approx(235, abs=2)
+    assert qpv["perimeter_status"].iloc[0] == "exact"
+
+
+def link_mirror(mirror: Path, target: Path) -> None:
+    """A mirror copy made of symbolic links (cheap), for breaking one file."""
+    for path in mirror.rglob("*"):
+        if path.is_file():
+            dest = target / path.relative_to(mirror)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(path)
+
+
+def test_corrupt_source_gives_error_for_that_layer_only(mirror, tmp_path):
+    broken = tmp_path / "mirror"
+    link_mirror(mirror, broken)
+    shp = broken / "flood/perigueux_FRF_TRI_PERI/n_tri_peri_inondable_01_01for_s_024.shp"
+    shp.unlink()
+    shutil.copyfile(mirror / shp.relative_to(broken), shp)
+    with open(shp, "r+b") as handle:  # a truncated download
+        handle.truncate(1000)
+    catalog = Catalog.load()
+    store = Store(tmp_path / "layers")
+    outcomes = build_territory(catalog.territory("perigueux"), catalog, store, offline=True, mirror=broken)
+    status = {o.layer: o.status for o in outcomes}
+    assert status["flood"] == "error"
+    assert status["commune"] == status["qpv"] == status["population"] == "ok"
+    reason = store.manifest("perigueux")["layers"]["flood"]["reason"]
+    assert "georisques.tri.24" in reason and "sha256" in reason
+    assert not store.layer_path("perigueux", "flood").exists()
