@@ -16,8 +16,14 @@ EXPECTED = {
     "valence": {"ok": {"commune", "qpv", "population"}, "unavailable": {"flood", "heat", "shops", "cycle", "streets"}},
     "grenoble": {"ok": {"commune", "qpv", "cycle", "population"}, "unavailable": {"flood", "heat", "shops", "streets"}},
     "redon": {"ok": {"commune", "qpv", "heat", "shops", "cycle", "population", "streets"}, "unavailable": {"flood"}},
-    "perigueux": {"ok": {"commune", "qpv", "flood", "population"}, "unavailable": {"heat", "shops", "cycle", "streets"}},
-    "demo": {"ok": {"commune", "qpv", "flood", "heat", "shops", "cycle", "population", "streets"}, "unavailable": set()},
+    "perigueux": {
+        "ok": {"commune", "qpv", "flood", "population"},
+        "unavailable": {"heat", "shops", "cycle", "streets"},
+    },
+    "demo": {
+        "ok": {"commune", "qpv", "flood", "heat", "shops", "cycle", "population", "streets"},
+        "unavailable": set(),
+    },
 }
 
 
