@@ -18,9 +18,10 @@ from pipelines.catalog import Catalog
 )
 def test_commune_from_mirror(mirror, store, territory, area_km2, tolerance, population, first_source):
     catalog = Catalog.load()
-    [outcome] = build_territory(
+    outcomes = build_territory(
         catalog.territory(territory), catalog, store, offline=True, mirror=mirror, only=["commune"]
     )
+    [outcome] = [o for o in outcomes if o.layer == "commune"]
     assert outcome.status == "ok", outcome.reason
     frame = store.read_layer(territory, "commune")
     assert len(frame) == 1 and frame.crs.to_epsg() == 2154

@@ -353,11 +353,15 @@ def test_perigueux_straddling_qpv(built):
     assert "département 24 absente du miroir" in entry["notes"][0]
 
 
-def test_redon_has_no_qpv(built):
-    _, outcomes = built
-    outcome = outcomes["redon"]["qpv"]
-    assert outcome.status == "unavailable"
-    assert outcome.reason.startswith("Redon ne compte aucun quartier prioritaire")
+def test_redon_keeps_its_2015_qpv(built):
+    # SOURCES said Redon has no QPV; the national 2015 file has QP035007 Bellevue inside the commune.
+    # The 2024 list of département 35 is not mirrored, so the 2015 contour is kept and labelled as such.
+    frame, entry = _layer(built, "redon")
+    assert frame["code_qp_2015"].tolist() == ["QP035007"]
+    assert frame["name"].iloc[0].startswith("Bellevue")
+    assert frame["perimeter_status"].tolist() == ["contour 2015"]
+    assert frame.area.iloc[0] / 1e4 == pytest.approx(20.3, abs=0.2)
+    assert any("35" in note for note in entry["notes"])
 
 
 def test_broken_files_name_the_file(tmp_path):
