@@ -5,7 +5,10 @@ Private: :mod:`pipelines.measures` is the public face. Nothing here touches the 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
+from collections.abc import Callable
 
 from unidecode import unidecode
 
@@ -29,14 +32,24 @@ def normalise_quote(text: str) -> str:
     return _SPACES.sub(" ", text.replace("**", "")).strip()
 
 
+# Latin letters and French punctuation folded by one C-speed str.translate; unidecode only for the rest.
+_FOLD_TABLE = {code: unidecode(chr(code)) for code in range(0x80, 0x250)}
+_FOLD_TABLE.update({ord(c): unidecode(c) for c in "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u202f\u20ac\u0153"})
+_NOT_FOLDED = re.compile(r"[^\x00-\x7f]")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free ASCII form of ``text`` (``Îlots`` → ``ilots``) for keyword matching."""
-    return unidecode(text).lower()
+    text = text.translate(_FOLD_TABLE)
+    if _NOT_FOLDED.search(text):
+        text = unidecode(text)
+    return text.lower()
 
 
 def words(text: str) -> list[str]:
     """Folded word tokens of ``text`` (letters and digits), in order."""
-    return re.findall(r"[a-z0-9]+", fold(text))
+    return list(folded_words(text))
 
 
 # -- decoding ---------------------------------------------------------------------------------
@@ -86,20 +99,23 @@ def decode_text(data: bytes, name: str) -> str:
 
 # -- sentences and enumerations -----------------------------------------------------------------
 _SENTENCE_END = re.compile(r"[.!?…;]+[»”\"')]*\s+")
-_OPENERS = "([{«“"
-_CLOSERS = ")]}»”"
 
 
-def _depths(text: str) -> list[int]:
-    """Bracket/quote nesting depth at every character (so lists inside parentheses stay whole)."""
-    depth, out = 0, []
-    for ch in text:
-        if ch in _OPENERS:
-            depth += 1
-        out.append(depth)
-        if ch in _CLOSERS:
-            depth = max(0, depth - 1)
-    return out
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\]]*\]|\{[^{}]*\}|«[^«»]*»|“[^“”]*”")
+
+
+def _top_level(text: str) -> Callable[[int], bool]:
+    """Predicate: is position ``i`` of ``text`` outside brackets and quotes (so lists inside stay whole)?"""
+    spans = [m.span() for m in _BRACKETED.finditer(text)]
+    if not spans:
+        return lambda i: True
+    starts = [start for start, _ in spans]
+
+    def outside(i: int) -> bool:
+        k = bisect.bisect_right(starts, i) - 1
+        return k < 0 or i >= spans[k][1]
+
+    return outside
 
 
 def split_sentences(text: str) -> list[str]:
@@ -108,11 +124,11 @@ def split_sentences(text: str) -> list[str]:
     A sentence ends at ``.``, ``!``, ``?``, ``…`` or ``;`` followed by whitespace and an upper-case
     letter, a digit or an opening quote, outside parentheses.
     """
-    depth = _depths(text)
+    top = _top_level(text)
     out, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         nxt = text[match.end() : match.end() + 1]
-        if depth[match.start()] == 0 and (nxt.isupper() or nxt.isdigit() or nxt in '«“"('):
+        if top(match.start()) and (nxt.isupper() or nxt.isdigit() or nxt in '«“"('):
             out.append(text[start : match.end()].strip())
             start = match.end()
     out.append(text[start:].strip())
@@ -127,6 +143,7 @@ _DETERMINERS = _INDEFINITE | {
 }  # fmt: skip
 _PREPOSITIONS = {
     "a", "au", "aux", "en", "de", "d", "du", "des", "par", "pour", "avec", "dans", "sur", "vers", "et", "y",
+    "contre", "entre", "aupres",
 }  # fmt: skip
 _NOT_VERBS = {
     "notre", "votre", "entre", "contre", "autre", "centre", "cadre", "ordre", "titre", "livre", "libre", "offre",
@@ -164,9 +181,14 @@ _OBLIGATION = re.compile(r"\b(?:doit|doivent) (?:[a-z]+ )?[a-z]+(?:er|ir|re)\b")
 _NOT_FUTURE = {"camera", "opera", "cathedra", "era", "ira", "dra", "tiendra", "viendra"}
 
 
-def folded_words(text: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def _folded_words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text)))
+
+
+def folded_words(text: str) -> tuple[str, ...]:
     """Folded words with apostrophes and hyphens treated as separators (``l’emploi`` → l, emploi)."""
-    return re.findall(r"[a-z0-9]+", fold(text))
+    return _folded_words(text)  # cached: one sentence is looked at by several rules
 
 
 def _is_infinitive(word: str, following: str) -> bool:
@@ -182,7 +204,7 @@ def _is_infinitive(word: str, following: str) -> bool:
 def starts_with_infinitive(text: str) -> bool:
     """True when ``text`` opens with an infinitive verb (``Mettre en place…``, ``Se former…``)."""
     tokens = folded_words(text)
-    if tokens[:1] in (["se"], ["s"]):
+    if tokens[:1] in (("se",), ("s",)):
         tokens = tokens[1:]
     return len(tokens) >= 2 and _is_infinitive(tokens[0], tokens[1])
 
@@ -214,15 +236,15 @@ def is_commitment(sentence: str) -> bool:
         return True
     if any(m.group(0) not in _NOT_FUTURE for m in _FUTURE_IT.finditer(flat)):
         return True
-    return tokens[0] in ("un", "une", "des") or tokens[:2] in (["de", "nouveaux"], ["de", "nouvelles"])
+    return tokens[0] in ("un", "une", "des") or tokens[:2] in (("de", "nouveaux"), ("de", "nouvelles"))
 
 
 _BOUNDARY = re.compile(r",\s+|\s+et\s+|\s+ainsi que\s+")
 
 
 def _top_level_boundaries(text: str) -> list[re.Match]:
-    depth = _depths(text)
-    return [m for m in _BOUNDARY.finditer(text) if depth[m.start()] == 0]
+    top = _top_level(text)
+    return [m for m in _BOUNDARY.finditer(text) if top(m.start())]
 
 
 def _opens_item(chunk: str) -> str | None:
@@ -236,7 +258,7 @@ def _opens_item(chunk: str) -> str | None:
     if (
         tokens[0] in ("un", "une", "des")
         or tokens[0].isdigit()
-        or tokens[:2] in (["de", "nouveaux"], ["de", "nouvelles"])
+        or tokens[:2] in (("de", "nouveaux"), ("de", "nouvelles"))
     ):
         return "thing"
     return None
@@ -253,9 +275,11 @@ def _cut(text: str, boundaries: list[re.Match]) -> list[str]:
 
 def split_colon(sentence: str) -> tuple[str, str] | None:
     """(lead, tail) around the first colon outside brackets, or None."""
-    depth = _depths(sentence)
+    if ":" not in sentence:
+        return None
+    top = _top_level(sentence)
     for i, ch in enumerate(sentence):
-        if ch == ":" and depth[i] == 0:
+        if ch == ":" and top(i):
             return sentence[:i], sentence[i + 1 :]
     return None
 
@@ -303,7 +327,7 @@ def split_items(sentence: str) -> list[str]:
         return colon_items
     if split_colon(sentence) is not None:
         return [sentence]  # "Label : description" stays whole
-    kinds = [(m, _opens_item(sentence[m.end() :])) for m in _top_level_boundaries(sentence)]
+    kinds = [(m, _opens_item(sentence[m.end() : m.end() + 40])) for m in _top_level_boundaries(sentence)]
     things = [m for m, kind in kinds if kind == "thing"]
     cuts = [m for m, kind in kinds if kind == "verb" or (kind == "thing" and len(things) >= 2)]
     return _cut(sentence, cuts) or [sentence]
@@ -409,21 +433,55 @@ def _keyword_weight(keyword: str) -> tuple[str, float]:
     return keyword, 2.0 if " " in keyword else 1.0
 
 
-def _keyword_regex(keyword: str) -> str:
-    body = keyword.rstrip("*").replace("* ", r"[a-z]* ")
-    tail = r"[a-z0-9]*" if keyword.endswith("*") else r"(?![a-z0-9])"
-    return body + tail
+def _keyword_parts(keyword: str) -> tuple[tuple[str, bool], ...]:
+    """``"piste* cyclable*"`` → ((``piste``, prefix), (``cyclable``, prefix)); ``bus`` → ((``bus``, exact),)."""
+    return tuple((word.rstrip("*"), word.endswith("*")) for word in keyword.split())
 
 
-# One alternation for every keyword (longest first, so "ilots de chaleur" wins over "chaleur"):
-# a single pass per text keeps the importer fast on large files.
-_KEYWORDS = sorted(
-    ((theme, *_keyword_weight(keyword)) for theme, keywords in THEME_KEYWORDS.items() for keyword in keywords),
-    key=lambda item: -len(item[1]),
-)
-_KEYWORD_RE = re.compile(
-    r"(?<![a-z0-9])(?:" + "|".join(f"(?P<k{i}>{_keyword_regex(k)})" for i, (_, k, _) in enumerate(_KEYWORDS)) + ")"
-)
+# Keywords indexed by their first word, so that each token of a text costs a few dict lookups:
+# the importer must stay fast on a 5 MB file.
+_KEYWORDS = [
+    (theme, word, weight, _keyword_parts(word))
+    for theme, keywords in THEME_KEYWORDS.items()
+    for word, weight in map(_keyword_weight, keywords)
+]
+_BY_FIRST_EXACT: dict[str, list[int]] = {}
+_BY_FIRST_PREFIX: dict[str, list[int]] = {}
+for _index, (_, _, _, _parts) in enumerate(_KEYWORDS):
+    _first, _is_prefix = _parts[0]
+    (_BY_FIRST_PREFIX if _is_prefix else _BY_FIRST_EXACT).setdefault(_first, []).append(_index)
+_PREFIX_LENGTHS = sorted({len(p) for p in _BY_FIRST_PREFIX})
+
+
+@functools.lru_cache(maxsize=65536)
+def _keywords_opened_by(token: str) -> tuple[int, ...]:
+    """Indexes of the keywords whose first word matches ``token`` (cached: vocabularies are small)."""
+    candidates = list(_BY_FIRST_EXACT.get(token, ()))
+    for length in _PREFIX_LENGTHS:
+        if length > len(token):
+            break
+        candidates += _BY_FIRST_PREFIX.get(token[:length], ())
+    return tuple(candidates)
+
+
+def _keyword_at(tokens: list[str], i: int) -> int | None:
+    """Index of the longest keyword starting at ``tokens[i]``, or None."""
+    candidates = _keywords_opened_by(tokens[i])
+    if not candidates:
+        return None
+    best, best_key = None, (0, 0)
+    for index in candidates:
+        parts = _KEYWORDS[index][3]
+        if i + len(parts) > len(tokens):
+            continue
+        if all(
+            tokens[i + j].startswith(word) if prefix else tokens[i + j] == word
+            for j, (word, prefix) in enumerate(parts)
+        ):
+            key = (len(parts), len(_KEYWORDS[index][1]))
+            if key > best_key:
+                best, best_key = index, key
+    return best
 
 
 def flat(text: str) -> str:
@@ -431,26 +489,43 @@ def flat(text: str) -> str:
     return " ".join(folded_words(text))
 
 
+_HEAD_WORDS = 5
+
+
 def theme_scores(text: str) -> dict[str, tuple[float, int, list[str]]]:
     """Score every theme on ``text``: ``{theme: (score, first position, matched words)}``.
 
     The score is the sum of the weights of the keywords found (a phrase weighs 2, a word 1, a
-    repetition half); a word inside a matched phrase is not counted again. Themes with no keyword are absent.
+    repetition half; ×1.5 for a keyword among the first five words, where a measure names its
+    object); a word inside a matched phrase is not counted again. Themes with no keyword are absent.
     Matching is accent- and case-insensitive.
     """
     out: dict[str, tuple[float, int, list[str]]] = {}
     seen: set[int] = set()
-    for match in _KEYWORD_RE.finditer(flat(text)):
-        index = int(match.lastgroup[1:])
-        theme, _, weight = _KEYWORDS[index]
+    tokens = folded_words(text)
+    i = 0
+    while i < len(tokens):
+        index = _keyword_at(tokens, i)
+        if index is None:
+            i += 1
+            continue
+        theme, _, weight, parts = _KEYWORDS[index]
+        matched = " ".join(tokens[i : i + len(parts)])
         if index in seen:  # a repeated word insists on its theme, but less than a new word
             score, first, words = out[theme]
             out[theme] = (score + weight / 2, first, words)
-            continue
-        seen.add(index)
-        score, first, words = out.get(theme, (0.0, match.start(), []))
-        out[theme] = (score + weight, first, [*words, match.group(0)])
+        else:
+            seen.add(index)
+            score, first, words = out.get(theme, (0.0, i, []))
+            # the thing named first is what the measure is about ("500 logements … pour les familles")
+            out[theme] = (score + weight * (1.5 if i < _HEAD_WORDS else 1.0), first, [*words, matched])
+        i += len(parts)  # a phrase consumes its words: "ilots de chaleur" is not also "chaleur"
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _context_scores(context: str) -> dict[str, tuple[float, int, list[str]]]:
+    return theme_scores(context)  # cached: measures of one section share their headings
 
 
 def classify(text: str, context: str = "", *, limit: int = 3) -> tuple[list[str], dict[str, list[str]]]:
@@ -461,9 +536,9 @@ def classify(text: str, context: str = "", *, limit: int = 3) -> tuple[list[str]
     text : str
         The measure's own words.
     context : str, optional
-        Words around it (enclosing sentence, last headings). They add half their score, so they
-        decide when the measure's own words are silent or tied; their evidence is prefixed
-        ``contexte:``.
+        Words around it (enclosing sentence, headings). They add half their score to the
+        measure's own themes, and give the themes only when the measure's own words match none;
+        their evidence is then prefixed ``contexte:``.
     limit : int
         Maximum number of themes returned.
 
@@ -475,9 +550,10 @@ def classify(text: str, context: str = "", *, limit: int = 3) -> tuple[list[str]
         ``{theme: [matched words]}`` for the returned themes.
     """
     own = theme_scores(text)
-    around = theme_scores(context) if context else {}
+    around = _context_scores(context) if context else {}
     ranking = []
-    for theme in set(own) | set(around):
+    # the context ranks the measure's own themes; it supplies themes only when the measure has none
+    for theme in set(own) or set(around):
         score, first, _ = own.get(theme, (0.0, 10**9, []))
         score += 0.5 * around.get(theme, (0.0, 0, []))[0]
         ranking.append((-score, first, theme))

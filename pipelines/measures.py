@@ -32,6 +32,7 @@ Public functions: :func:`load_programme`, :func:`load_programmes`, :func:`progra
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -484,7 +485,6 @@ _FIGURE = re.compile(
 )
 _FIGURE_SKIP_WORDS = {"premiers", "premieres", "nouveaux", "nouvelles", "grands", "petits", "de", "d", "et", "a"}
 _NO_PLACE = "aucun lieu reconnu dans le texte (à vérifier)"
-_ASSUMED_KIND = "programme_electoral"
 
 
 @dataclass
@@ -494,14 +494,14 @@ class _Unit:
     kind: str  # heading | para | bullet | block
     first_line: int
     text: str
+    level: int | None = None  # markdown heading level (number of #)
 
 
 def _looks_like_heading(line: str) -> bool:
     """A short line with no final punctuation that is not itself an action (plain-text heading)."""
     stripped = line.strip()
     n_words = len(stripped.split())
-    letters = [c for c in stripped if c.isalpha()]
-    if letters and all(c.isupper() for c in letters) and n_words <= 12:
+    if stripped.isupper() and n_words <= 12:  # isupper: every cased letter is upper, and there is one
         return True
     if stripped.endswith(_TERMINAL) or n_words > 8:
         return False
@@ -538,7 +538,8 @@ def _units(lines: list[str]) -> list[_Unit]:
         if heading or (bullet and _looks_like_heading(bullet.group(1)) and bullet.group(1).isupper()):
             close()
             in_block = False
-            units.append(_Unit("heading", index, (heading or bullet).group(1)))
+            level = len(line.lstrip()) - len(line.lstrip().lstrip("#")) if heading else None
+            units.append(_Unit("heading", index, (heading or bullet).group(1), level))
             continue
         if bullet and not in_block:
             close()
@@ -562,20 +563,16 @@ def _units(lines: list[str]) -> list[_Unit]:
                     current.text = current.text[: trailing.start()]
                     close()
                 continue
-        if _looks_like_heading(stripped):
+        if current is not None and current.kind in ("para", "bullet") and stripped[0].islower():
+            current.text += "\n" + stripped  # a hard-wrapped line goes on with its sentence
+            continue
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if _looks_like_heading(stripped) and not following[:1].islower():
             close()
             units.append(_Unit("heading", index, stripped))
             continue
-        continues = (
-            current is not None
-            and current.kind in ("para", "bullet")
-            and (stripped[0].islower() or not current.text.rstrip().endswith(_TERMINAL) and stripped[0].islower())
-        )
-        if continues:
-            current.text += "\n" + stripped
-        else:
-            close()
-            current = _Unit("para", index, stripped)
+        close()
+        current = _Unit("para", index, stripped)
     close()
     return units
 
@@ -635,8 +632,8 @@ def _all_candidates(units: list[_Unit]) -> list[list[tuple[str, str]]]:
     """Candidates of every unit, plus two rules that need the neighbours.
 
     - a heading that opens with an infinitive (``## Former et embaucher ici…``) is also a measure;
-    - a one-sentence paragraph between two paragraphs that hold measures is a measure too: lists
-      of proposals often mix action lines with nominal ones (``Restaurant universitaire le soir…``).
+    - a line with no final punctuation between two paragraphs that hold measures is a measure too:
+      lists of proposals mix action lines with nominal ones (``Restaurant universitaire le soir…``).
     """
     found = [_candidates(u) for u in units]
     for k, unit in enumerate(units):
@@ -651,7 +648,7 @@ def _all_candidates(units: list[_Unit]) -> list[list[tuple[str, str]]]:
             and found[k - 1]
             and found[k + 1]
             and 3 <= n_words <= 30
-            and len(split_sentences(unit.text)) == 1
+            and not unit.text.rstrip().endswith(_TERMINAL)
         ):
             found[k] = [(unit.text, "")]
     return found
@@ -664,7 +661,8 @@ def _slug(text: str, words: int = 6) -> str:
 
 
 def _title(quote: str, max_words: int = 12) -> str:
-    words = quote.rstrip(" .:;,!…").split()
+    """Draft title: the quote's first sentence, cut to ``max_words`` words, capitalised."""
+    words = split_sentences(quote)[0].rstrip(" .:;,!…").split()
     title = " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
     return title[:1].upper() + title[1:]
 
@@ -722,9 +720,20 @@ def extract_figures(text: str) -> dict[str, float]:
     return figures
 
 
-def _heading_context(headings: list[str]) -> str:
-    """The last two headings: "Nos solutions" under "Mieux se déplacer" still says mobility."""
-    return " ".join(headings[-2:])
+def _push_heading(stack: list[tuple[int | None, str]], unit: _Unit) -> None:
+    """Update the headings above the current text.
+
+    Markdown headings nest by level (``##`` replaces the previous ``##`` and everything under it).
+    Plain-text headings have no level: the last two are kept, since "Nos solutions" under "Mieux se
+    déplacer" still speaks of mobility.
+    """
+    if unit.level is None:
+        plain = [i for i, (level, _) in enumerate(stack) if level is None]
+        if len(plain) >= 2:
+            del stack[plain[0]]
+    else:
+        stack[:] = [(level, text) for level, text in stack if level is not None and level < unit.level]
+    stack.append((unit.level, unit.text))
 
 
 def import_programme(text: str, *, territory: str, source_name: str) -> dict:
@@ -751,7 +760,8 @@ def import_programme(text: str, *, territory: str, source_name: str) -> dict:
     Returns
     -------
     dict
-        ``{id, title, territory, source, kind, draft, measures: [...]}``.
+        ``{id, title, territory, source, kind, draft, measures: [...]}``; the kind is guessed too
+        (``contrat_de_ville`` when the opening speaks of one, else ``programme_electoral``).
 
     Raises
     ------
@@ -771,8 +781,9 @@ def import_programme(text: str, *, territory: str, source_name: str) -> dict:
 
     measures: list[dict] = []
     ids: set[str] = set()
+    id_counts: dict[str, int] = {}
     seen_sentences: dict[str, str] = {}
-    headings: list[str] = []
+    headings: list[tuple[int | None, str]] = []
     title = None
     units = _units(lines)
     for unit, candidates in zip(units, _all_candidates(units), strict=True):
@@ -780,12 +791,12 @@ def import_programme(text: str, *, territory: str, source_name: str) -> dict:
             title = title or normalise_quote(unit.text)
         if not candidates:
             if unit.kind == "heading":
-                headings.append(unit.text)
+                _push_heading(headings, unit)
             continue
         unit_norm = normalise_quote(unit.text)
         base = norm_text.find(unit_norm, line_start[unit.first_line])
         cursor = 0
-        section = _heading_context(headings)
+        section = " ".join(text for _, text in headings)
         for candidate, context in candidates:
             quote = normalise_quote(candidate).strip(" :-–—")
             offset = unit_norm.find(quote, cursor)
@@ -796,12 +807,15 @@ def import_programme(text: str, *, territory: str, source_name: str) -> dict:
                 raise CartopolisError(f"{source_name}: internal error, quote not verbatim: « {quote[:80]} »")
             themes, evidence = classify(quote, f"{context} {section}")
             key = flat(quote)
-            repeated = seen_sentences.get(key) or next(
-                (seen_sentences[k] for k in map(flat, split_sentences(quote)) if k in seen_sentences), None
-            )
-            measure_id = _slug(quote)
+            sentences = [flat(sentence) for sentence in split_sentences(quote)]
+            # a repeat: the same words as an earlier measure, or only sentences already quoted
+            repeated = seen_sentences.get(key)
+            if repeated is None and all(sentence in seen_sentences for sentence in sentences):
+                repeated = seen_sentences[sentences[0]]
+            measure_id = base_id = _slug(quote)
             while measure_id in ids:
-                measure_id = re.sub(r"(?:-(\d+))?$", lambda m: f"-{int(m.group(1) or 1) + 1}", measure_id, count=1)
+                id_counts[base_id] = id_counts.get(base_id, 1) + 1
+                measure_id = f"{base_id}-{id_counts[base_id]}"
             ids.add(measure_id)
             measure: dict = {"id": measure_id, "title": _title(quote), "quote": quote, "themes": themes}
             measure["theme_evidence"] = evidence
@@ -816,46 +830,66 @@ def import_programme(text: str, *, territory: str, source_name: str) -> dict:
             if repeated:
                 measure["same_as"] = repeated
             if headings:
-                measure["section"] = normalise_quote(headings[-1])
+                measure["section"] = normalise_quote(headings[-1][1])
             measure["draft"] = True
             measures.append(measure)
-        if unit.kind == "heading":
-            headings.append(unit.text)
-            for sentence in split_sentences(quote):
-                seen_sentences.setdefault(flat(sentence), measure_id)
+            for sentence in sentences:
+                seen_sentences.setdefault(sentence, measure_id)
             seen_sentences.setdefault(key, measure_id)
+        if unit.kind == "heading":
+            _push_heading(headings, unit)
     return {
         "id": _slug(Path(source_name).stem, 5),
         "title": title or Path(source_name).stem,
         "territory": territory,
         "source": source_name,
-        "kind": _ASSUMED_KIND,
+        "kind": "contrat_de_ville" if "contrat de ville" in flat(text[:5000]) else "programme_electoral",
         "draft": True,
         "measures": measures,
     }
 
 
-class _DraftDumper(yaml.SafeDumper):
-    """Short lists and targets on one line (``themes: [chaleur, emploi]``), as in the curated files."""
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 
 
-def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
-    flow = all(isinstance(v, (str, int, float)) and len(str(v)) < 40 for v in data)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+def _scalar(value: object) -> str:
+    """One YAML scalar: identifiers plain, numbers and booleans as such, other text double-quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if value is None:
+        return "null"
+    text = str(value)
+    if _PLAIN.fullmatch(text) and text not in ("true", "false", "null", "yes", "no", "on", "off"):
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid double-quoted YAML scalar
 
 
-def _represent_dict(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
-    flow = set(data) <= {"layer", "select", "scope", "buffer_m"} and bool(data)
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow or None)
-
-
-_DraftDumper.add_representer(list, _represent_list)
-_DraftDumper.add_representer(dict, _represent_dict)
+def _inline(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(k)}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return _scalar(value)
 
 
 def dump_programme(programme: dict) -> str:
-    """YAML text of a programme dict, keys in their given order, short lists and targets inline."""
-    return yaml.dump(programme, Dumper=_DraftDumper, allow_unicode=True, sort_keys=False, width=110)
+    """YAML text of a programme dict: keys in their given order, one measure field per line.
+
+    Written by hand rather than with PyYAML's emitter, which takes tens of seconds on the draft
+    of a 5 MB text; the result is read back by :func:`yaml.safe_load` (checked in the tests).
+    """
+    out = []
+    for key, value in programme.items():
+        if key in ("measures", "collectifs") and isinstance(value, list):
+            out.append(f"{key}:" if value else f"{key}: []")
+            for item in value:
+                for n, (field_name, field_value) in enumerate(item.items()):
+                    out.append(f"{'  - ' if n == 0 else '    '}{field_name}: {_inline(field_value)}")
+        else:
+            out.append(f"{key}: {_inline(value)}")
+    return "\n".join(out) + "\n"
 
 
 def import_programme_file(path: Path, *, territory: str, out: Path) -> Path:
