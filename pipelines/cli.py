@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from . import settings
@@ -68,27 +69,34 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     territories = [catalog.territory(k) for k in keys]
     outcomes = []
     started = time.perf_counter()
-    for territory in territories:
-        console.rule(f"{territory.name} ({territory.id}, {territory.insee})")
+    steps = len(territories) * (len(LAYERS) + len(CONTEXT_LAYERS) + 1 if not args.only else 2)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task("construction", total=steps)
+        for territory in territories:
+            progress.console.rule(f"{territory.name} ({territory.id}, {territory.insee})")
+            progress.update(task, description=f"{territory.id}")
 
-        def show(outcome, _console=console):
-            style = STATUS_STYLE[outcome.status]
-            extra = f" — {outcome.reason}" if outcome.reason else ""
-            _console.print(
-                f"  {outcome.layer:<11} [{style}]{outcome.status}[/] "
-                f"{outcome.rows} ligne(s) {outcome.seconds:.1f}s{extra}"
+            def show(outcome, _progress=progress, _task=task):
+                style = STATUS_STYLE[outcome.status]
+                extra = f" — {outcome.reason}" if outcome.reason else ""
+                _progress.console.print(
+                    f"  {outcome.layer:<11} [{style}]{outcome.status}[/] "
+                    f"{outcome.rows} ligne(s) {outcome.seconds:.1f}s{extra}"
+                )
+                _progress.advance(_task)
+
+            outcomes += build_territory(
+                territory,
+                catalog,
+                store,
+                offline=args.offline,
+                mirror=mirror,
+                only=[args.only] if args.only else None,
+                log=lambda msg, _progress=progress: _progress.console.print(f"  [dim]{msg}[/]", highlight=False),
+                on_layer=show,
             )
-
-        outcomes += build_territory(
-            territory,
-            catalog,
-            store,
-            offline=args.offline,
-            mirror=mirror,
-            only=[args.only] if args.only else None,
-            log=lambda msg: console.print(f"  [dim]{msg}[/]", highlight=False),
-            on_layer=show,
-        )
     table = Table(title=f"Build — {time.perf_counter() - started:.1f}s — store {store.root}")
     for col in ("territoire", "couche", "statut", "lignes", "s", "raison"):
         table.add_column(col, overflow="fold")
@@ -166,7 +174,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    console = Console(stderr=False)
+    # a wide console when piped (CI logs), so that the summary table keeps its reasons readable
+    console = Console(width=None if sys.stdout.isatty() else 160)
     try:
         return args.func(args, console)
     except CartopolisError as exc:
