@@ -191,7 +191,7 @@ class Store:
         return record
 
     def record_tables(self, territory: str, tables: dict) -> dict:
-        """Record the non-spatial tables of ``territory`` (name → status, rows, file or reason) as ``manifest["tables"]``."""
+        """Record the non-spatial tables (name → status, rows, file or reason) as ``manifest["tables"]``."""
         return self._update_manifest(territory, tables=tables)
 
     def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:

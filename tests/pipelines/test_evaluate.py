@@ -1,0 +1,171 @@
+"""Evaluating a territory: tables written from the store, measures never dropped, the build hook, real data."""
+
+from __future__ import annotations
+
+import _indicator_fixtures as fx
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from pipelines import build as build_module
+from pipelines.build import build_territory
+from pipelines.catalog import Catalog
+from pipelines.evaluate import evaluate_territory
+from pipelines.measures import Measure, Programme, Target, load_programmes
+
+HEAT_REASON = "Source absente du miroir local (mode hors ligne) : LCZ (Cerema)."
+
+
+def _programme(territory: str = "testville") -> Programme:
+    measures = (
+        Measure("vitrines", "Vitrines vides", "q", ("commerce",), Target("shops", "vacant", "commune")),
+        Measure("chaleur-qpv", "Îlots de chaleur", "q", ("chaleur",), Target("heat", "chaud", "qpv")),
+        Measure("crue", "Crue", "q", ("inondation",), Target("flood", "fort", "qpv")),
+        Measure("crue-moyenne", "Crue moyenne", "q", ("inondation",), Target("flood", "moyen_ou_fort", "commune")),
+        Measure("veto", "Droit de veto", "q", ("democratie",), non_spatial_reason="droit politique, sans lieu"),
+    )
+    return Programme("test-prog", "Programme test", "programme_electoral", "seed.txt", territory, (), measures)
+
+
+@pytest.fixture
+def filled(store):
+    """A 1 km² commune, a 1 ha QPV half in a `fort` flood, 4 shops (1 vacant), heat unavailable."""
+    entry = {"sources": ["test"], "provenance": {"kind": "fictional"}}
+    store.write_territory("testville", {"name": "Testville"})
+    store.write_layer("testville", "commune", fx.commune(box(0, 0, 1000, 1000)), entry)
+    store.write_layer("testville", "qpv", fx.qpv([box(0, 0, 100, 100)]), entry)
+    flood = fx.flood([box(0, 0, 50, 100)], ["fort"])
+    store.write_layer("testville", "flood", flood, {**entry, "scenarios_present": ["fort"]})
+    points = [Point(10, 10), Point(20, 20), Point(500, 500), Point(600, 600)]
+    store.write_layer("testville", "shops", fx.shops(points, [True, False, False, False]), entry)
+    store.record_status("testville", "heat", "unavailable", {"reason": HEAT_REASON})
+    return store
+
+
+def test_tables_are_written_and_recorded(filled):
+    tables = evaluate_territory(filled, "testville", {"test-prog": _programme()})
+    # 3 zones × (1 area + 3 fort + 2 missing flood selections + 5 shops) = 33 indicator rows
+    assert {k: v["rows"] for k, v in tables.items()} == {"indicators": 33, "measures": 5, "measures_qpv": 2}
+    assert filled.manifest("testville")["tables"]["measures"] == {"status": "ok", "rows": 5, "file": "measures.parquet"}
+    indicators = filled.read_table("testville", "indicators")
+    assert list(indicators.columns[:8]) == ["territory", "zone_id", "zone_kind", "zone_name", "layer", "indicator",
+                                            "value", "unit"]  # fmt: skip
+    fort = indicators[(indicators["indicator"] == "share_fort") & (indicators["zone_kind"] == "qpv")]
+    assert fort["value"].tolist() == pytest.approx([0.5])
+
+
+def test_every_measure_gets_a_row(filled):
+    evaluate_territory(filled, "testville", {"test-prog": _programme()})
+    rows = filled.read_table("testville", "measures").set_index("measure_id")
+    assert rows.loc["vitrines", "status"] == "ok"
+    assert rows.loc["vitrines", ["need", "need_in_qpv", "share_in_qpv"]].tolist() == [1.0, 1.0, 1.0]
+    assert rows.loc["vitrines", "need_label"] == "vitrines vides, dans toute la commune"
+    assert rows.loc["chaleur-qpv", "status"] == "unavailable"
+    assert rows.loc["chaleur-qpv", "reason"] == f"couche heat indisponible : {HEAT_REASON}"
+    assert rows.loc["crue", ["status", "need", "share_in_qpv"]].tolist() == ["ok", 0.5, 1.0]  # 0.5 ha, all in QPV
+    assert rows.loc["crue-moyenne", "status"] == "unavailable"
+    assert "moyen" in rows.loc["crue-moyenne", "reason"]
+    assert rows.loc["veto", ["status", "reason"]].tolist() == ["non_spatial", "droit politique, sans lieu"]
+    per_qpv = filled.read_table("testville", "measures_qpv")
+    assert per_qpv[per_qpv["measure_id"] == "crue"][["zone_id", "need", "rate"]].values.tolist() == [
+        ["QP099001", 0.5, 0.5]
+    ]
+
+
+def test_a_territory_without_qpv_says_why(filled):
+    filled.record_status("testville", "qpv", "unavailable", {"reason": "Testville ne compte aucun QPV."})
+    evaluate_territory(filled, "testville", {"test-prog": _programme()})
+    rows = filled.read_table("testville", "measures").set_index("measure_id")
+    assert rows.loc["vitrines", ["status", "need"]].tolist() == ["ok", 1.0]
+    assert "Testville ne compte aucun QPV." in rows.loc["vitrines", "reason"]
+    assert rows.loc["crue", "status"] == "no_qpv"
+    assert set(filled.read_table("testville", "indicators")["zone_id"]) == {"commune"}
+
+
+def test_a_failing_evaluation_is_recorded_not_raised(store, monkeypatch):
+    catalog = Catalog.load()
+    territory = catalog.territory("redon")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("pipelines.evaluate.evaluate_territory", broken)
+    monkeypatch.setattr(build_module, "_layer_builder", lambda t, layer: _never)
+    outcomes = build_territory(territory, catalog, store, log=lambda msg: None)
+    assert outcomes[-1].layer == "indicators" and outcomes[-1].status == "error"
+    assert outcomes[-1].reason == "RuntimeError: boom"
+    assert store.manifest("redon")["tables"]["indicators"]["status"] == "error"
+
+
+def _never(ctx):
+    from pipelines.errors import LayerUnavailable
+
+    raise LayerUnavailable("couche absente (test)")
+
+
+# -- the real mirror ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_store(mirror, tmp_path_factory):
+    """Ales, Grenoble, Redon, Périgueux built from the mirror into a temporary store (tables included)."""
+    from pipelines.store import Store
+
+    store = Store(tmp_path_factory.mktemp("real") / "layers")
+    catalog = Catalog.load()
+    for tid in ("ales", "grenoble", "redon", "perigueux"):
+        build_territory(catalog.territory(tid), catalog, store, offline=True, mirror=mirror, log=lambda msg: None)
+    return store
+
+
+def _indicator(store, territory: str, indicator: str, zone_kind: str) -> pd.Series:
+    table = store.read_table(territory, "indicators")
+    return table[(table["indicator"] == indicator) & (table["zone_kind"] == zone_kind)]["value"]
+
+
+def _layer_ok(store, territory: str, layer: str) -> bool:
+    return store.manifest(territory)["layers"].get(layer, {}).get("status") == "ok"
+
+
+def test_ales_residents_from_the_1km_grid(real_store, mirror):
+    if not _layer_ok(real_store, "ales", "population"):
+        pytest.skip("population layer of Alès not built (layer module missing)")
+    commune = _indicator(real_store, "ales", "residents", "commune").sum()
+    qpv = _indicator(real_store, "ales", "residents", "qpv").sum()
+    assert commune == pytest.approx(37_400, rel=0.02)
+    assert qpv == pytest.approx(8_300, rel=0.05)
+    # INSEE counts 14,621 residents in QP030001 (from addresses): 1 km cells of uniform density
+    # spread the dense QPV over the sparse cells around it, so area weighting finds 57 % of them
+    published = pd.read_csv(mirror / "population/qp2015_indicators_gard_hackaviz2021.csv", dtype=str)
+    insee = float(published.set_index("code_qp").loc["QP030001", "pop_mun"])
+    assert insee == 14_621
+    assert qpv / insee == pytest.approx(0.57, abs=0.03)
+
+
+def test_grenoble_existing_cycle_km(real_store):
+    # 103.6 km of GAM lines cross the commune; the cycle layer keeps one of the records published
+    # twice with the same geometry, which leaves about 100.7 km
+    assert _indicator(real_store, "grenoble", "km", "commune").sum() == pytest.approx(104, rel=0.05)
+    assert len(_indicator(real_store, "grenoble", "km", "qpv")) == 4
+
+
+def test_perigueux_flood_share_of_its_qpv(real_store):
+    zones = real_store.read_table("perigueux", "indicators")
+    area = zones[(zones["indicator"] == "area_ha") & (zones["zone_id"] == "QP024005")]["value"]
+    assert area.tolist() == pytest.approx([32.1], abs=0.1)  # 32 of the QPV's 45 ha lie in Périgueux
+    share = _indicator(real_store, "perigueux", "share_fort", "qpv")
+    assert share.tolist() == pytest.approx([0.0532], abs=0.001)  # 1.71 ha of 32.1 ha
+    assert _indicator(real_store, "perigueux", "share_moyen_ou_fort", "qpv").isna().all()
+
+
+def test_programme_measures_on_real_territories(real_store):
+    programmes = load_programmes()
+    redon = real_store.read_table("redon", "measures")
+    vacant = redon[(redon["layer"] == "shops") & (redon["select"] == "vacant")]
+    if "pop-petites-villes" in programmes:
+        assert len(vacant) >= 1
+        assert vacant["need"].tolist() == [9.0] * len(vacant)  # 9 vacant shops in the OSM extract
+        assert (vacant["status"] == "ok").all()
+    ales = real_store.read_table("ales", "measures")
+    heat = ales[ales["layer"] == "heat"]
+    if len(heat):
+        assert (heat["status"] == "unavailable").all()
+        assert heat["reason"].str.startswith("couche heat indisponible : ").all()
