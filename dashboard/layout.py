@@ -1,0 +1,280 @@
+"""The page: header (territory, permalink, exports), tabs, the map with its table, the panels.
+
+The layout is built per page load for the URL being opened (read from the ``Referer`` of the
+layout request, which the page sends because of its ``referrer`` meta tag): every component
+arrives already filled for that view, so the first view needs no callback round trip. When the
+URL cannot be known, a client-side callback applies it after load (see :mod:`dashboard.callbacks`).
+
+Every control is a native form element or a button, so the whole page works with the keyboard.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+from dash import dcc, html
+
+from pipelines import settings
+from pipelines.measures import THEMES
+
+from . import i18n, maps, state, views
+from .data import Data
+from .state import ViewState
+
+
+def territory_options(data: Data) -> list[dict]:
+    """Options of the territory picker: the national overview, then every built territory."""
+    options = [{"label": i18n.NATIONAL_LABEL, "value": i18n.NATIONAL}]
+    for info in data.territories():
+        label = f"{info.get('name', info['id'])} ({info.get('insee', '')})"
+        if info.get("fictional"):
+            label += " — fictif"
+        options.append({"label": label, "value": info["id"]})
+    return options
+
+
+def _panes() -> list:
+    # Leaflet's overlay pane is at z-index 400, tooltips at 650: stay between them.
+    return [dl.Pane(name=maps.pane_name(name), style={"zIndex": 401 + 10 * i}) for i, name in enumerate(maps.PANES)]
+
+
+def _map(data: Data, view: ViewState, viewport: dict) -> html.Div:
+    tiles = settings.tiles_url()
+    # Only whoever runs the server can ask for third-party tiles (CARTOPOLIS_TILES); their
+    # attribution is then shown, as tile providers require.
+    attribution = os.environ.get("CARTOPOLIS_TILES_ATTRIBUTION", f"Fond de carte : {urlsplit(tiles or '').netloc}")
+    base = [dl.TileLayer(url=tiles, id="tiles", attribution=attribution)] if tiles else []
+    return html.Div(
+        dl.Map(
+            id="map",
+            children=[
+                *base,
+                *_panes(),
+                dl.LayerGroup(id="map-layers", children=state.map_children(data, view.territory, view.layers, 0)),
+                dl.LayerGroup(
+                    id="map-target",
+                    children=state.target_children(data, view.territory, view.programme, view.measure),
+                ),
+                dl.LayerGroup(id="map-place", children=[]),
+            ],
+            # Initial view: the bounds, and their centre (dash-leaflet needs a centre to track the
+            # viewport; an initial zoom would be re-applied after the fit and undo it).
+            bounds=viewport["bounds"],
+            center=maps.bounds_center(viewport["bounds"]),
+            style={"height": "100%", "width": "100%", "background": "#f4f1ea"},
+            keyboard=True,
+            attributionControl=bool(tiles),
+            zoomSnap=0.5,
+        ),
+        className="map-frame",
+        role="region",
+        **{"aria-label": "Carte (un tableau équivalent suit la carte)"},
+    )
+
+
+def _panel(panel_id: str, children: list, hidden: bool) -> html.Section:
+    return html.Section(
+        children, id=f"panel-{panel_id}", className="panel", hidden=hidden, **{"aria-label": i18n.TABS[panel_id]}
+    )
+
+
+def _carte_panel(props: dict, layer_props: dict, view: ViewState) -> list:
+    return [
+        html.H2("Couches", className="h5"),
+        dcc.Checklist(
+            id="layers",
+            options=props["layer_options"],
+            value=view.layers,
+            className="layer-list",
+            inputClassName="me-2",
+        ),
+        html.H2("Légende", className="h5 mt-3"),
+        html.Div(layer_props["legend"], id="legend", className="legend"),
+        html.Div(props["layer_notes"], id="layer-notes"),
+    ]
+
+
+def _programmes_panel(data: Data, props: dict, view: ViewState) -> list:
+    theme_options = [{"label": label, "value": key} for key, label in THEMES.items()]
+    measures = state.programme_props(data, view.programme, None, view.measure)
+    return [
+        html.Label("Programme", htmlFor="programme", className="form-label"),
+        dcc.Dropdown(
+            labels=i18n.DROPDOWN_LABELS,
+            id="programme",
+            options=props["programme_options"],
+            value=view.programme,
+            clearable=False,
+            placeholder="Choisir un programme",
+        ),
+        html.Label("Thème", htmlFor="theme", className="form-label mt-2"),
+        dcc.Dropdown(id="theme", options=theme_options, placeholder="Tous les thèmes", labels=i18n.DROPDOWN_LABELS),
+        html.H2("Mesures localisables", className="h6 mt-3"),
+        dcc.RadioItems(
+            id="measure",
+            options=measures["measure_options"],
+            value=measures["measure"],
+            className="measure-list",
+            inputClassName="me-2",
+        ),
+        html.Div(
+            views.measure_detail(data, view.territory, view.programme, measures["measure"]),
+            id="measure-detail",
+            className="mt-3",
+            **{"aria-live": "polite"},
+        ),
+        html.H2("Mesures non spatialisées", className="h6 mt-3"),
+        html.Div(measures["non_spatial"], id="non-spatial"),
+    ]
+
+
+def _quartier_panel(props: dict) -> list:
+    return [
+        html.P("Cherchez un quartier prioritaire (nom ou code) ou une rue, ou cliquez sur la carte."),
+        html.Label("Rechercher", htmlFor="place-search", className="form-label"),
+        dcc.Dropdown(
+            labels=i18n.DROPDOWN_LABELS,
+            id="place-search",
+            options=props["place_options"],
+            placeholder="Nom ou code du QPV, nom de rue…",
+            searchable=True,
+        ),
+        html.Div(id="place-card", className="mt-3", **{"aria-live": "polite"}),
+    ]
+
+
+def _comparer_panel(data: Data, view: ViewState) -> list:
+    filled = view.tab == "comparer"  # the other tabs load it when first opened
+    return [
+        html.H2("Programmes × thèmes", className="h5"),
+        html.P("Nombre de mesures par thème. Choisissez une case pour lister les mesures.", className="small"),
+        html.Div(views.matrix(data) if filled else None, id="matrix"),
+        html.Div(id="matrix-list", className="mt-2", **{"aria-live": "polite"}),
+        html.H2("Contrat de ville et programme d'Alès", className="h5 mt-4"),
+        html.Div(views.contrat(data) if filled else None, id="contrat"),
+        html.H2("Besoins qu'aucune mesure ne cible", className="h5 mt-4"),
+        html.Div(views.uncovered(data) if filled else None, id="uncovered"),
+    ]
+
+
+def _sources_panel(data: Data, view: ViewState) -> list:
+    table = views.sources_table(data) if view.tab == "sources" else None
+    return [html.H2("Sources de chaque couche", className="h5"), html.Div(table, id="sources-table")]
+
+
+def _header(data: Data, view: ViewState, options: list[dict]) -> html.Header:
+    exports = state.exports_props(data, view.territory, view.layers, view.programme, view.measure, view.tab)
+    return html.Header(
+        [
+            html.Div(
+                [html.H1(i18n.APP_TITLE, className="h3 mb-0"), html.P(i18n.APP_SUBTITLE, className="small mb-0")],
+                className="brand",
+            ),
+            html.Div(
+                [
+                    html.Label("Territoire", htmlFor="territory", className="form-label mb-0 me-2"),
+                    dcc.Dropdown(
+                        labels=i18n.DROPDOWN_LABELS,
+                        id="territory",
+                        options=options,
+                        value=view.territory,
+                        clearable=False,
+                        className="territory-picker",
+                    ),
+                ],
+                className="picker",
+            ),
+            html.Div(
+                [
+                    html.A("Lien permanent", id="permalink", href="?", className="btn btn-outline"),
+                    html.Div(exports, id="exports", className="exports"),
+                ],
+                className="actions",
+            ),
+        ],
+        className="topbar",
+    )
+
+
+def _tabs(tabs: dict) -> html.Div:
+    # Plain buttons (focusable, Enter/Space) with the ARIA tab roles; the active tab is in a Store.
+    return html.Div(
+        [
+            html.Button(
+                label,
+                id={"type": "tab", "tab": key},
+                className=tabs["tab_classes"][i],
+                role="tab",
+                n_clicks=0,
+                **{"aria-selected": tabs["tab_selected"][i], "aria-controls": f"panel-{key}"},
+            )
+            for i, (key, label) in enumerate(i18n.TABS.items())
+        ],
+        role="tablist",
+        className="nav nav-tabs",
+        **{"aria-label": "Vues"},
+    )
+
+
+def build_layout(data: Data, search: str = "") -> html.Div:
+    """The whole page for the view of URL query ``search`` (called per page load)."""
+    options = territory_options(data)
+    view = state.resolve_state(data, search)
+    props = state.territory_props(data, view.territory)
+    layer_props = state.layers_props(data, view.territory, view.layers)
+    tabs = state.tab_props(view.tab)
+    empty = len(options) == 1
+    notice = (
+        dbc.Alert(i18n.EMPTY_STORE, color="warning", className="m-2", id="empty-store")
+        if empty
+        else html.Div(id="empty-store")
+    )
+    panels = {
+        "carte": _carte_panel(props, layer_props, view),
+        "programmes": _programmes_panel(data, props, view),
+        "quartier": _quartier_panel(props),
+        "comparer": _comparer_panel(data, view),
+        "sources": _sources_panel(data, view),
+    }
+    return html.Div(
+        [
+            dcc.Location(id="url", refresh=False),
+            # The query the layout was built for: the client applies the URL only if it differs.
+            dcc.Store(id="built-for", data=search or ""),
+            dcc.Store(id="pending", data={}),
+            dcc.Store(id="tabs", data=view.tab),
+            dcc.Store(id="band", data=0),
+            dcc.Store(id="place-point", data=None),
+            html.Div(id="url-sink", hidden=True),
+            _header(data, view, options),
+            notice,
+            _tabs(tabs),
+            html.Main(
+                [
+                    html.Div(
+                        [
+                            html.Div(layer_props["badges"], id="badges", className="badges"),
+                            _map(data, view, props["viewport"]),
+                            html.Div(layer_props["map_table"], id="map-table", className="map-table"),
+                        ],
+                        id="map-col",
+                        className=tabs["map_col"],
+                    ),
+                    html.Div(
+                        [
+                            _panel(key, children, hidden)
+                            for (key, children), hidden in zip(panels.items(), tabs["hidden"], strict=True)
+                        ],
+                        id="panel-col",
+                        className=tabs["panel_col"],
+                    ),
+                ],
+                className="content",
+                id="content",
+            ),
+        ],
+        className="app",
+    )

@@ -1,0 +1,343 @@
+"""Pure map builders: layer classes and styles, simplified GeoJSON, measure targets, tables.
+
+No file or network I/O here: frames in (EPSG:2154), text or frames out. The browser receives
+GeoJSON in EPSG:4326 with coordinates rounded to 6 decimals (about 0.1 m), simplified with a
+tolerance that depends on the zoom band, each feature carrying ``_k`` (its legend key, which the
+map's style function in ``assets/cartopolis.js`` turns into a colour) and ``_t`` (a tooltip).
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from pipelines.settings import CRS_L93, CRS_WGS84
+
+from . import i18n
+
+#: France métropolitaine, for the national overview.
+FRANCE_BOUNDS = [[41.3, -5.2], [51.1, 9.6]]
+#: Layers a person can toggle, in the order of the checklist; drawn by default.
+TOGGLE_LAYERS = ("qpv", "flood", "heat", "shops", "cycle", "population", "streets")
+DEFAULT_LAYERS = ["qpv", "streets"]
+#: Layers drawn under the others first (population at the bottom, shops on top).
+DRAW_ORDER = ("population", "heat", "flood", "qpv", "cycle", "streets", "shops")
+#: Map panes, bottom to top: layers arrive asynchronously, panes keep their stacking order.
+PANES = ("fond", "population", "heat", "flood", "qpv", "commune", "streets", "cycle", "target", "shops", "points")
+
+
+def pane_name(layer: str) -> str:
+    """Leaflet pane of a layer (``overlayPane`` for an unknown one)."""
+    return f"p-{layer}" if layer in PANES else "overlayPane"
+
+
+def bounds_center(bounds: list) -> list[float]:
+    """[lat, lon] centre of Leaflet bounds [[south, west], [north, east]]."""
+    (south, west), (north, east) = bounds
+    return [round((south + north) / 2, 6), round((west + east) / 2, 6)]
+
+
+#: Douglas-Peucker tolerance (m) per zoom band: band 0 (zoom ≤ 12), 1 (13–14), 2 (≥ 15).
+BAND_TOLERANCE_M = {0: 12.0, 1: 4.0, 2: 1.0}
+#: Street types drawn at the town scale (band 0); every street from band 1 on.
+MAJOR_STREETS = frozenset(
+    {"motorway", "trunk", "primary", "secondary", "tertiary", "motorway_link", "trunk_link", "primary_link"}
+)
+#: Distance (m) that "near" means when a target has no ``buffer_m``, and around a place.
+NEAR_M = 300.0
+COORD_DECIMALS = 6
+
+
+def band_for_zoom(zoom: float | None) -> int:
+    """Zoom band of a Leaflet zoom level: 0 below 13, 1 for 13–14, 2 from 15."""
+    if zoom is None:
+        return 0
+    return 0 if zoom < 13 else (1 if zoom < 15 else 2)
+
+
+def clamp_band(band: object) -> int:
+    """A valid band (0, 1 or 2) from any input; 0 when unreadable."""
+    try:
+        value = int(band)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+    return min(max(value, 0), 2)
+
+
+# -- legend keys ---------------------------------------------------------------------------------
+def density_per_km2(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Residents per km² of each population polygon (frame in EPSG:2154)."""
+    area_km2 = frame.geometry.area / 1e6
+    return (frame["population"].astype(float) / area_km2.where(area_km2 > 0)).fillna(0.0)
+
+
+def density_breaks(density: pd.Series) -> tuple[float, float]:
+    """Tertile breaks (residents per km²) splitting populated cells into three classes."""
+    populated = density[density > 0]
+    if populated.empty:
+        return (0.0, 0.0)
+    low, high = np.quantile(populated, [1 / 3, 2 / 3])
+    return (float(low), float(high))
+
+
+def legend_keys(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
+    """Legend key of every feature (see :data:`dashboard.i18n.LEGENDS`)."""
+    index = frame.index
+    if layer == "flood":
+        return frame["scenario"].astype(str)
+    if layer == "heat":
+        return frame["heat_class"].astype(str)
+    if layer == "shops":
+        return pd.Series(np.where(frame["vacant"].astype(bool), "vacant", "actif"), index=index)
+    if layer == "cycle":
+        # one colour per facility; every planned segment is drawn as "projet" (dashed)
+        keys = np.where(frame["status"].astype(str) == "projet", "projet", frame["facility"].astype(str))
+        return pd.Series(keys, index=index)
+    if layer == "population":
+        density = density_per_km2(frame)
+        low, high = density_breaks(density)
+        return pd.Series(np.where(density > high, "p2", np.where(density > low, "p1", "p0")), index=index)
+    return pd.Series(layer, index=index)
+
+
+def _tooltips(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
+    """Short French text of each feature, shown on hover."""
+    if layer == "qpv":
+        code = frame["code_qp"].fillna(frame["code_qp_2015"]).fillna("")
+        return "QPV " + frame["name"].astype(str) + " (" + code.astype(str) + ")"
+    if layer == "flood":
+        return "Inondation, scénario " + frame["scenario"].astype(str)
+    if layer == "heat":
+        return "Zone " + frame["heat_class"].astype(str) + " (LCZ " + frame["lcz"].astype(str) + ")"
+    if layer == "shops":
+        name = frame["name"].fillna("").astype(str)
+        state = np.where(frame["vacant"].astype(bool), "vitrine vide", frame["category"].astype(str))
+        return (name + " — " + pd.Series(state, index=frame.index)).str.strip(" —")
+    if layer == "cycle":
+        return frame["facility"].astype(str) + " (" + frame["status"].astype(str) + ")"
+    if layer == "population":
+        density = density_per_km2(frame)
+        return (
+            frame["population"].round().astype(int).astype(str)
+            + " hab. ("
+            + density.round().astype(int).astype(str)
+            + " hab./km²)"
+        )
+    if layer in ("commune", "streets"):
+        return frame["name"].fillna("").astype(str)
+    return pd.Series("", index=frame.index)
+
+
+# -- GeoJSON --------------------------------------------------------------------------------------
+def round_coordinates(geoms: np.ndarray, decimals: int = COORD_DECIMALS) -> np.ndarray:
+    """Geometries with every coordinate rounded to ``decimals`` (structure kept)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Simplify (in metres, EPSG:2154) then reproject to EPSG:4326 and round to 6 decimals."""
+    if frame.crs is None:
+        raise ValueError("frame has no CRS; expected EPSG:2154")
+    out = frame
+    if tolerance_m > 0 and frame.crs.to_string() == CRS_L93:
+        out = frame.copy()
+        kinds = out.geom_type
+        lines_or_polys = ~kinds.isin(["Point", "MultiPoint"])
+        out.loc[lines_or_polys, "geometry"] = out.geometry[lines_or_polys].simplify(tolerance_m, preserve_topology=True)
+    out = out.to_crs(CRS_WGS84)
+    out["geometry"] = round_coordinates(out.geometry.values)
+    return out
+
+
+def feature_collection(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> str:
+    """GeoJSON FeatureCollection text from EPSG:4326 geometries and a table of properties."""
+    geoms = frame.geometry.values
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    texts = shapely.to_geojson(geoms[keep])
+    records = properties.loc[keep].to_dict(orient="records")
+    dumps = lambda props: json.dumps(props, ensure_ascii=False, default=_json_default)
+    features = [
+        f'{{"type":"Feature","properties":{dumps(props)},"geometry":{g}}}'
+        for props, g in zip(records, texts, strict=True)
+    ]
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return str(value)
+
+
+#: Attributes kept for the map per layer (the API and the exports keep every column).
+MAP_COLUMNS = {
+    "qpv": ["name", "code_qp", "code_qp_2015"],
+    "flood": ["scenario"],
+    "heat": ["heat_class", "lcz"],
+    "shops": ["name", "category", "vacant"],
+    "cycle": ["facility", "status", "protected"],
+    "population": ["population"],
+    "commune": ["name", "insee"],
+    "streets": ["name"],
+}
+
+
+def layer_geojson(layer: str, frame: gpd.GeoDataFrame, band: int = 0) -> str:
+    """Map GeoJSON of a stored layer (EPSG:2154 in), simplified for ``band``, styled by ``_k``.
+
+    Parameters
+    ----------
+    layer : str
+        Layer id (``target`` for a measure's selection).
+    frame : GeoDataFrame
+        The features in EPSG:2154.
+    band : int
+        Zoom band (0, 1, 2): sets the simplification tolerance (m) and, for streets, which are drawn.
+    """
+    band = clamp_band(band)
+    if layer == "streets" and band == 0 and "highway" in frame:
+        frame = frame[frame["highway"].astype(str).isin(MAJOR_STREETS)]
+    props = pd.DataFrame(index=frame.index)
+    for column in MAP_COLUMNS.get(layer, []):
+        if column in frame:
+            props[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    props["_k"] = legend_keys(layer, frame) if len(frame) else pd.Series(dtype=object)
+    props["_t"] = _tooltips(layer, frame) if len(frame) else pd.Series(dtype=object)
+    if layer == "target" and "_t" in frame:
+        props["_t"] = frame["_t"]
+    simplified = to_wgs84(frame[["geometry"]], BAND_TOLERANCE_M[band]) if len(frame) else frame[["geometry"]]
+    return feature_collection(simplified, props)
+
+
+def export_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A layer ready for export: plain dtypes (QGIS reads them), no empty geometries."""
+    out = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].copy()
+    for column in out.columns:
+        if column == out.geometry.name:
+            continue
+        if str(out[column].dtype) in ("boolean", "Int64", "string"):
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+# -- measure targets ------------------------------------------------------------------------------
+def select_features(layer: str, frame: gpd.GeoDataFrame, select: str) -> gpd.GeoDataFrame:
+    """The features of a layer that a named selection (``pipelines.measures.SELECTIONS``) keeps."""
+    if layer == "flood":
+        wanted = {"fort": {"fort"}, "moyen_ou_fort": {"fort", "moyen", "moyen_cc"}}.get(select)
+        return frame if wanted is None else frame[frame["scenario"].isin(wanted)]
+    if layer == "heat":
+        wanted = {"chaud": {"chaud"}, "chaud_ou_tiede": {"chaud", "tiede"}}.get(select, {"chaud"})
+        return frame[frame["heat_class"].isin(wanted)]
+    if layer == "shops" and select == "vacant":
+        return frame[frame["vacant"].astype(bool)]
+    if layer == "cycle":
+        if select == "protege":
+            return frame[frame["protected"].astype(bool) & (frame["status"] == "existant")]
+        if select == "projet":
+            return frame[frame["status"] == "projet"]
+    return frame
+
+
+def scope_area(scope: str, qpv: gpd.GeoDataFrame | None, commune: gpd.GeoDataFrame | None) -> shapely.Geometry | None:
+    """The area a scope covers (EPSG:2154): QPV union, commune minus QPV, or the commune."""
+    commune_geom = shapely.union_all(commune.geometry.values) if commune is not None and len(commune) else None
+    qpv_geom = None
+    if qpv is not None and len(qpv):
+        qpv_geom = shapely.union_all(qpv.geometry.dropna().values)
+    if scope == "qpv":
+        return qpv_geom if qpv_geom is not None else shapely.Polygon()
+    if scope == "hors_qpv" and commune_geom is not None and qpv_geom is not None:
+        return commune_geom.difference(qpv_geom)
+    return commune_geom
+
+
+def target_frame(
+    layer: str,
+    frame: gpd.GeoDataFrame,
+    select: str,
+    scope: str,
+    buffer_m: float | None,
+    *,
+    qpv: gpd.GeoDataFrame | None,
+    commune: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """What a measure's target covers on the map (EPSG:2154), with a ``_t`` tooltip column.
+
+    Polygons are clipped to the scope's area; points and lines are kept when they intersect it.
+    With ``buffer_m``, the dissolved ring of that width around the selection is returned as well
+    (the "near" area the measure speaks of).
+    """
+    chosen = select_features(layer, frame, select)
+    area = scope_area(scope, qpv, commune)
+    label = f"Cible : {i18n.layer_label(layer)}, {select.replace('_', ' ')}"
+    if area is not None and len(chosen):
+        polygonal = chosen.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+        if polygonal:
+            clipped = chosen.geometry.intersection(area)
+            chosen = gpd.GeoDataFrame(geometry=clipped[~clipped.is_empty], crs=frame.crs)
+        else:
+            chosen = chosen[chosen.intersects(area)]
+    parts = [gpd.GeoDataFrame({"_t": [label] * len(chosen)}, geometry=chosen.geometry.values, crs=frame.crs)]
+    if buffer_m and len(chosen):
+        ring = shapely.union_all(chosen.geometry.buffer(buffer_m).values)
+        if area is not None:
+            ring = ring.intersection(area) if not area.is_empty else ring
+        parts.append(gpd.GeoDataFrame({"_t": [f"À moins de {buffer_m:.0f} m"]}, geometry=[ring], crs=frame.crs))
+    out = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
+
+
+# -- tables ---------------------------------------------------------------------------------------
+def layer_summary(layer: str, frame: gpd.GeoDataFrame) -> list[dict]:
+    """Rows for the accessible table beside the map: one per legend class (count, km², km)."""
+    if frame is None or not len(frame):
+        return []
+    keys = legend_keys(layer, frame)
+    labels = {key: label for key, label, _ in i18n.LEGENDS.get(layer, [])}
+    rows = []
+    for key in [k for k, _, _ in i18n.LEGENDS.get(layer, [])] or sorted(set(keys)):
+        part = frame[keys == key]
+        if not len(part):
+            continue
+        kind = part.geom_type.iloc[0]
+        if kind in ("Polygon", "MultiPolygon"):
+            measure = f"{i18n.fmt_number(part.area.sum() / 1e6, 2)} km²"
+        elif kind in ("LineString", "MultiLineString"):
+            measure = f"{i18n.fmt_number(part.length.sum() / 1e3, 1)} km"
+        else:
+            measure = ""
+        rows.append(
+            {"couche": i18n.layer_label(layer), "classe": labels.get(key, key), "nombre": len(part), "mesure": measure}
+        )
+    return rows
+
+
+# -- national overview ----------------------------------------------------------------------------
+def departement_outlines(communes: gpd.GeoDataFrame, tolerance_deg: float = 0.02) -> str:
+    """Approximate outlines of the metropolitan départements, as map GeoJSON (EPSG:4326).
+
+    Each outline is the concave hull of its communes' vertices (every 7th, ratio 0.08), then
+    simplified by ``tolerance_deg`` (0.02° ≈ 2 km): a background that situates the national
+    points without a tile server, computed in about half a second instead of a full dissolve.
+    """
+    frame = communes.to_crs(CRS_WGS84) if communes.crs is not None else communes
+    frame = frame[~frame["departement"].astype(str).str.startswith("97")]
+    hulls = frame.groupby("departement").geometry.apply(
+        lambda s: shapely.concave_hull(shapely.MultiPoint(shapely.get_coordinates(s.values)[::7]), ratio=0.08)
+    )
+    outlines = gpd.GeoDataFrame(
+        {"_k": "departement", "_t": "Département " + hulls.index.astype(str)},
+        geometry=gpd.GeoSeries(hulls.values, crs=CRS_WGS84).simplify(tolerance_deg).values,
+        crs=CRS_WGS84,
+    )
+    outlines["geometry"] = round_coordinates(outlines.geometry.values, 3)
+    return feature_collection(outlines, pd.DataFrame(outlines[["_k", "_t"]]))

@@ -1,0 +1,152 @@
+"""JSON API, map routes and exports, through Flask's test client on the mini town."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pyogrio
+import pytest
+
+from dashboard.state import parse_query
+
+
+def test_territories_list(client):
+    answer = client.get("/api/territories")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    ids = [t["id"] for t in body["territories"]]
+    assert ids == ["fictiveville", "testville"]
+    fictive = body["territories"][0]
+    assert fictive["fictional"] is True
+    assert fictive["layers"] == {"commune": "ok", "heat": "unavailable"}
+
+
+def test_territory_by_id_and_by_insee(client):
+    by_id = client.get("/api/territories/testville").get_json()
+    by_insee = client.get("/api/territories/99001").get_json()
+    assert by_id["territory"]["name"] == by_insee["territory"]["name"] == "Testville"
+    assert by_id["programmes"] == ["test-prog"]
+    assert by_id["layers"]["qpv"]["rows"] == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/territories/atlantis",
+        "/api/territories/atlantis/indicators",
+        "/api/territories/atlantis/layers/qpv.geojson",
+        "/api/territories/testville/layers/volcans.geojson",
+        "/api/territories/fictiveville/layers/heat.geojson",
+        "/api/programmes/inconnu",
+        "/api/nimporte/quoi",
+        "/export/atlantis/indicators.csv",
+        "/export/testville/qpv.shp",
+    ],
+)
+def test_unknown_ids_give_404_json(client, url):
+    answer = client.get(url)
+    assert answer.status_code == 404
+    assert answer.mimetype == "application/json"
+    error = answer.get_json()["error"]
+    assert error and "Traceback" not in error
+
+
+def test_unavailable_layer_404_names_the_reason(client):
+    error = client.get("/api/territories/fictiveville/layers/heat.geojson").get_json()["error"]
+    assert "aucune donnée de chaleur hors ligne" in error
+
+
+def test_layer_geojson_in_wgs84(client):
+    answer = client.get("/api/territories/testville/layers/shops.geojson")
+    assert answer.status_code == 200
+    data = answer.get_json()
+    assert [f["properties"]["shop_id"] for f in data["features"]] == ["s1", "s2", "s3"]
+    assert [f["properties"]["vacant"] for f in data["features"]] == [True, False, True]
+    lon, lat = data["features"][0]["geometry"]["coordinates"]
+    assert 0 < lon < 5 and 45 < lat < 48 and round(lon, 6) == lon
+
+
+def test_indicators_and_programmes(client):
+    body = client.get("/api/territories/testville/indicators").get_json()
+    fort = [r for r in body["indicators"] if r["zone_kind"] == "qpv" and r["indicator"] == "share_fort"]
+    assert fort[0]["value"] == 0.5
+    assert body["measures"][0]["need"] == 2.0
+    programmes = client.get("/api/programmes").get_json()["programmes"]
+    assert [(p["id"], p["measures_count"]) for p in programmes] == [("test-prog", 4)]
+    detail = client.get("/api/programmes/test-prog").get_json()
+    assert detail["measures"][0]["target"] == {
+        "layer": "shops",
+        "select": "vacant",
+        "scope": "commune",
+        "buffer_m": None,
+    }
+
+
+def test_csv_export_filters_layers(client):
+    answer = client.get("/export/testville/indicators.csv?layers=flood")
+    assert answer.status_code == 200
+    assert "attachment" in answer.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    assert {r["layer"] for r in rows} == {"flood"}  # the mini table has no zone rows
+    assert [float(r["value"]) for r in rows if r["zone_kind"] == "qpv"] == [0.5]
+
+
+def test_gpkg_export_is_lambert93_and_reads_back(client, tmp_path):
+    answer = client.get("/export/testville/flood.gpkg")
+    assert answer.status_code == 200
+    path = tmp_path / "flood.gpkg"
+    path.write_bytes(answer.data)
+    frame = pyogrio.read_dataframe(path)
+    assert frame.crs.to_epsg() == 2154
+    assert sorted(frame["scenario"]) == ["fort", "moyen"]
+    assert frame.area.sum() == pytest.approx(500_000.0)  # two 1000 m × 250 m rectangles
+
+
+def test_geojson_export_of_a_measure_target(client, tmp_path):
+    answer = client.get("/export/testville/target.geojson?programme=test-prog&measure=vitrines")
+    assert answer.status_code == 200
+    path = tmp_path / "target.geojson"
+    path.write_bytes(answer.data)
+    frame = pyogrio.read_dataframe(path)
+    assert frame.crs.to_epsg() == 4326
+    assert sorted(frame["shop_id"]) == ["s1", "s3"]  # the two vacant shops
+
+
+def test_map_route_and_target(client):
+    layer = client.get("/carto/testville/qpv/0.geojson").get_json()
+    assert layer["features"][0]["properties"]["_k"] == "qpv"
+    assert layer["features"][0]["properties"]["_t"] == "QPV Les Tilleuls (QN09901A)"
+    target = client.get("/carto/testville/target/1.geojson?programme=test-prog&measure=chaleur-qpv").get_json()
+    assert len(target["features"]) == 1
+    assert client.get("/carto/testville/target/1.geojson?programme=test-prog&measure=veto").status_code == 404
+
+
+def test_page_is_french_and_offline(client):
+    page = client.get("/").data.decode()
+    assert '<html lang="fr">' in page
+    assert not re.findall(r'(?:src|href)="https?://', page)
+    layout = json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
+    assert "Testville (99001)" in layout and "Fictiveville (99002) — fictif" in layout
+
+
+def test_empty_store_page_says_what_to_do(tmp_path):
+    from dashboard.app import create_app
+    from pipelines.store import Store
+
+    app = create_app(Store(tmp_path / "vide"), tmp_path / "aucun-programme")
+    layout = json.dumps(app.server.test_client().get("/_dash-layout").get_json(), ensure_ascii=False)
+    assert "Aucune donnée n'est encore construite" in layout
+
+
+def test_parse_query():
+    assert parse_query("?t=ales&v=programmes&p=x&m=y&l=qpv,flood,bogus") == {
+        "t": "ales",
+        "v": "programmes",
+        "p": "x",
+        "m": "y",
+        "l": ["qpv", "flood"],
+    }
+    assert parse_query("")["l"] is None

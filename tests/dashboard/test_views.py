@@ -1,0 +1,98 @@
+"""View builders and the view state, on the mini town (numbers from minitown.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash import html
+
+from dashboard import state, views
+from dashboard.data import Data
+
+
+@pytest.fixture(scope="module")
+def data(mini):
+    store, programmes = mini
+    return Data(store, programmes)
+
+
+def text_of(component) -> str:
+    """Every string inside a Dash component tree."""
+    return json.dumps(
+        component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
+        default=lambda c: c.to_plotly_json(),
+        ensure_ascii=False,
+    )
+
+
+def test_uncovered_needs_lists_flood_in_the_qpv(data):
+    # test-prog targets shops (commune) and heat (qpv): only flood is left; the fort zone covers
+    # 500 m × 250 m of the 500 m × 500 m QPV, i.e. 50 %.
+    table = views.uncovered_needs(data)
+    assert table[["territoire", "qpv", "couche", "besoin", "known"]].values.tolist() == [
+        ["Testville", "Les Tilleuls", "Zones inondables", "50\u00a0% de la surface", True]
+    ]
+
+
+def test_unavailable_layers_are_named_not_hidden(data):
+    options = {o["value"]: o for o in views.layer_options(data, "fictiveville")}
+    assert options["heat"]["disabled"] is True
+    assert "indisponible" in options["heat"]["label"]
+    notes = text_of(views.layer_notes(data, "fictiveville"))
+    assert "aucune donnée de chaleur hors ligne" in notes and "https://example.org/lcz" in notes
+
+
+def test_fictional_territory_badge(data):
+    badges = text_of(html.Div(views.badges(data, "fictiveville", [])))
+    assert "badge-fictif" in badges and "Territoire fictif" in badges
+    assert "badge-fictif" not in text_of(html.Div(views.badges(data, "testville", ["qpv"])))
+
+
+def test_measure_detail_shows_need_share_and_per_qpv(data):
+    detail = text_of(html.Div(views.measure_detail(data, "testville", "test-prog", "vitrines")))
+    assert "nous reprendrons les locaux vides" in detail and "999_test.txt" in detail
+    assert "2 commerces — vitrines vides" in detail and "Dont en QPV" in detail
+    assert "50\u00a0%" in detail and '"16"' in detail  # share in QPV, equity ratio
+    assert "Les Tilleuls" in detail and "QN09901A" in detail  # per-QPV table
+
+
+def test_resolve_state_defaults_and_validation(data):
+    view = state.resolve_state(data, "?t=99001&v=programmes&m=vitrines&l=flood,bogus")
+    assert (view.territory, view.tab, view.programme, view.measure, view.layers) == (
+        "testville",
+        "programmes",
+        "test-prog",
+        "vitrines",
+        ["flood"],
+    )
+    # a non-spatial measure cannot be selected on the map; an unknown territory falls back
+    assert state.resolve_state(data, "?t=testville&m=veto").measure is None
+    assert state.resolve_state(data, "?t=atlantis").territory == "fictiveville"
+
+
+def test_place_card_in_the_qpv(data):
+    from minitown import pt
+
+    card = text_of(views.place_card(data, "testville", pt(150, 150), "QPV Les Tilleuls"))
+    assert "Les Tilleuls (QN09901A)" in card
+    assert "scénario fort" in card and "zone chaude" in card
+    assert "2 dont 1 vitrine(s) vide(s)" in card and "piste, à 450 m" in card
+    assert "Reprendre les vitrines vides" in card and "Ombrager les quartiers chauds" in card
+    assert "Des pistes près de chez vous" not in card  # 450 m > 300 m
+
+
+def test_place_options_search_qpv_and_streets(data):
+    options = views.place_options(data, "testville")
+    assert [o["value"] for o in options] == ["qpv:QN09901A", "rue:Avenue Jean Jaurès", "rue:Rue des Lilas"]
+    point, label = views.place_point(data, "testville", "rue:Rue des Lilas")
+    assert label == "Rue des Lilas" and 0 < point.x < 5
+
+
+def test_indicator_table_columns_per_zone(data):
+    # fort zone: 50 % of the QPV, 125 000 / 3 750 000 = 3,3 % outside it, 250 000 / 4 000 000 = 6,25 % of the town
+    table = views.indicator_table(data.table("testville", "indicators"), "flood")
+    head, body = table.children[1], table.children[2]
+    assert [th.children for th in head.children.children] == ["Indicateur", "Les Tilleuls", "Hors QPV", "Testville"]
+    cells = [td.children for td in body.children[0].children]
+    assert cells == ["part inondable (scénario fort)", "50\u00a0%", "3,3\u00a0%", "6,2\u00a0%"]
