@@ -135,7 +135,7 @@ def cmd_check_programmes(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_import_programme(args: argparse.Namespace, console: Console) -> int:
-    from .measures import import_programme_file
+    from .importer import import_programme_file
 
     out = import_programme_file(Path(args.file), territory=args.territory, out=Path(args.out))
     console.print(f"brouillon écrit : {out}")

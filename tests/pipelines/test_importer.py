@@ -15,15 +15,11 @@ from hypothesis import strategies as st
 from pipelines import settings
 from pipelines._text import classify, decode_text, is_commitment, split_items, split_sentences
 from pipelines.errors import CartopolisError
+from pipelines.importer import dump_programme, evaluate_import, extract_figures, import_programme, import_programme_file
 from pipelines.measures import (
     Measure,
     Programme,
     check_programmes,
-    dump_programme,
-    evaluate_import,
-    extract_figures,
-    import_programme,
-    import_programme_file,
     load_programme,
     load_programmes,
     normalise_quote,
