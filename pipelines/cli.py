@@ -97,6 +97,15 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 log=lambda msg, _progress=progress: _progress.console.print(f"  [dim]{msg}[/]", highlight=False),
                 on_layer=show,
             )
+    if args.territory == "all" and not args.only:
+        from .measures import load_programmes
+        from .national import build_national
+
+        counts = build_national(store, catalog, load_programmes(), offline=args.offline)
+        console.print(
+            f"vue nationale : {counts['places']} lieux ({counts['unplaced']} sans commune connue), "
+            f"{counts['departements']} départements"
+        )
     table = Table(title=f"Build — {time.perf_counter() - started:.1f}s — store {store.root}")
     for col in ("territoire", "couche", "statut", "lignes", "s", "raison"):
         table.add_column(col, overflow="fold")

@@ -194,6 +194,23 @@ class Store:
         """Record the non-spatial tables (name → status, rows, file or reason) as ``manifest["tables"]``."""
         return self._update_manifest(territory, tables=tables)
 
+    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame) -> Path:
+        """Write a spatial table that is not a layer (the national overview) atomically, in EPSG:2154."""
+        if frame.crs is None or frame.crs.to_epsg() != 2154:
+            raise CartopolisError(f"table `{folder}/{name}`: CRS must be {settings.CRS_L93}, not {frame.crs}")
+        path = self.folder(folder) / f"{name}.parquet"
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False, compression="zstd")
+        return path
+
+    def read_geotable(self, folder: str, name: str, *, crs: str = settings.CRS_L93) -> gpd.GeoDataFrame:
+        """Read a table written by :meth:`write_geotable` (raises CartopolisError when absent)."""
+        path = self.folder(folder) / f"{name}.parquet"
+        if not path.exists():
+            raise CartopolisError(f"table `{folder}/{name}` is not in the store (`{path}`): run a build")
+        frame = gpd.read_parquet(path)
+        return frame if crs == settings.CRS_L93 else frame.to_crs(crs)
+
     def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
         """Write a non-spatial table atomically (``indicators``, ``measures``)."""
         path = self.folder(territory) / f"{name}.parquet"
