@@ -51,6 +51,7 @@ def provenance(catalog: Catalog, source_ids: list[str]) -> dict:
         "publishers": unique(s.publisher for s in sources),
         "licences": unique(s.licence for s in sources),
         "vintages": unique(s.vintage for s in sources),
+        "pages": unique(s.page for s in sources),
     }
 
 
