@@ -22,8 +22,10 @@ from .data import Data
 TO_L93 = Transformer.from_crs(CRS_WGS84, CRS_L93, always_xy=True)
 
 #: Applies the URL query after load when the layout was built for another one (no Referer).
+#: ``l`` holds layers and their class restrictions (``flood:fort``, see maps.parse_layers): the
+#: layers go to the checklist, the restrictions to ``pending`` for the class lists.
 RESTORE_JS = """
-function(search, builtFor, options) {
+function(search, builtFor, options, current) {
     const nu = window.dash_clientside.no_update;
     // Only the URL the page was opened with: later changes are our own replaceState.
     if (window.cartopolisRestored) { return [nu, nu, nu, nu]; }
@@ -38,27 +40,93 @@ function(search, builtFor, options) {
     }
     const tabs = ['carte', 'programmes', 'quartier', 'comparer', 'sources'];
     const v = q.get('v');
-    const l = q.has('l') ? q.get('l').split(',').filter(x => x) : nu;
-    return [t || nu, l, tabs.includes(v) ? v : nu, {p: q.get('p'), m: q.get('m')}];
+    let l = nu;
+    const c = {}, bare = new Set();
+    if (q.has('l')) {
+        l = [];
+        q.get('l').split(',').filter(x => x).forEach(token => {
+            const [name, word] = token.split(':');
+            if (!l.includes(name)) { l.push(name); }
+            if (word === undefined) { bare.add(name); return; }
+            c[name] = c[name] || [];
+            if (word !== '__NONE__') { c[name].push(word); }
+        });
+        bare.forEach(name => { delete c[name]; });
+    }
+    return [t || nu, l, tabs.includes(v) ? v : nu, {p: q.get('p'), m: q.get('m'), c: c, t: t || current}];
 }
-"""
+""".replace("__NONE__", maps.NO_CLASS)
 
-#: Writes the view into the address bar and the permalink.
+#: Writes the view into the address bar and the permalink (same text as maps.format_layers;
+#: commas and colons are left readable: ``?t=demo&l=qpv,flood:fort,flood:moyen``).
 PERMALINK_JS = """
-function(t, v, p, m, l) {
-    const q = new URLSearchParams();
-    if (t) q.set('t', t);
-    if (v && v !== 'carte') q.set('v', v);
-    if (p) q.set('p', p);
-    if (m) q.set('m', m);
-    if (l) q.set('l', l.join(','));
-    const search = '?' + q.toString();
+function(t, v, p, m, l, classes) {
+    const parts = [];
+    const readable = value => encodeURIComponent(value).replace(/%2C/g, ',').replace(/%3A/g, ':');
+    const put = (key, value) => parts.push(key + '=' + readable(value));
+    if (t) put('t', t);
+    if (v && v !== 'carte') put('v', v);
+    if (p) put('p', p);
+    if (m) put('m', m);
+    if (l) {
+        const tokens = [];
+        l.forEach(layer => {
+            const words = (classes || {})[layer];
+            if (!words) { tokens.push(layer); return; }
+            if (!words.length) { tokens.push(layer + ':__NONE__'); return; }
+            words.forEach(w => tokens.push(layer + ':' + w));
+        });
+        put('l', tokens.join(','));
+    }
+    const search = '?' + parts.join('&');
     if (window.location.search !== search) {
         window.history.replaceState(null, '', window.location.pathname + search);
     }
     return [search, search];
 }
+""".replace("__NONE__", maps.NO_CLASS)
+
+#: Class checkboxes → the ``classes`` store: URL words of the shown classes of each layer whose
+#: enabled classes are not all ticked (a layer showing every class is left out).
+CLASSES_JS = """
+function(values, options, ids, current) {
+    const out = {};
+    (ids || []).forEach((id, i) => {
+        const enabled = (options[i] || []).filter(o => !o.disabled).map(o => o.value);
+        const ticked = values[i] || [];
+        if (!enabled.every(x => ticked.includes(x))) {
+            out[id.layer] = enabled.filter(x => ticked.includes(x));
+        }
+    });
+    return JSON.stringify(out) === JSON.stringify(current || {}) ? window.dash_clientside.no_update : out;
+}
 """
+
+#: Shows the class list of a layer only while the layer is shown.
+CLASS_BOXES_JS = """
+function(layers, ids) {
+    return (ids || []).map(id => !(layers || []).includes(id.layer));
+}
+"""
+
+#: The ``classes`` store → ``hideout.only`` of each drawn layer (legend keys; null for all). Only
+#: the style options change: dash-leaflet redraws the features it holds, nothing is fetched.
+HIDEOUT_JS = """
+function(classes, hideouts, ids) {
+    const nu = window.dash_clientside.no_update;
+    return (ids || []).map((id, i) => {
+        const hideout = hideouts[i] || {};
+        const words = (classes || {})[id.layer];
+        const only = words ? words.map(w => (hideout.keys || {})[w]).filter(k => k !== undefined) : null;
+        if (JSON.stringify(only) === JSON.stringify(hideout.only === undefined ? null : hideout.only)) { return nu; }
+        return Object.assign({}, hideout, {only: only});
+    });
+}
+"""
+
+CLASSES = {"type": "classes", "layer": ALL}
+LAYER_MAPS = {"type": "gj", "layer": ALL}
+CLASS_BOXES = {"type": "class-box", "layer": ALL}
 
 
 def to_l93(lon: float, lat: float) -> shapely.Point:
@@ -77,6 +145,7 @@ def register(app: dash.Dash, data: Data) -> None:
         Input("url", "search"),
         State("built-for", "data"),
         State("territory", "options"),
+        State("territory", "value"),
     )
     app.clientside_callback(
         PERMALINK_JS,
@@ -87,7 +156,46 @@ def register(app: dash.Dash, data: Data) -> None:
         Input("programme", "value"),
         Input("measure", "value"),
         Input("layers", "value"),
+        Input("classes", "data"),
     )
+    app.clientside_callback(
+        CLASSES_JS,
+        Output("classes", "data"),
+        Input(CLASSES, "value"),
+        State(CLASSES, "options"),
+        State(CLASSES, "id"),
+        State("classes", "data"),
+    )
+    app.clientside_callback(
+        HIDEOUT_JS,
+        Output(LAYER_MAPS, "hideout"),
+        Input("classes", "data"),
+        State(LAYER_MAPS, "hideout"),
+        State(LAYER_MAPS, "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        CLASS_BOXES_JS,
+        Output(CLASS_BOXES, "hidden"),
+        Input("layers", "value"),
+        State(CLASS_BOXES, "id"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("class-lists", "children"),
+        Input("territory", "value"),
+        Input("pending", "data"),
+        State("layers", "value"),
+        prevent_initial_call=True,
+    )
+    def class_lists(territory, pending, layers):
+        # a new territory shows every class, except the restrictions of the URL being restored
+        pending = pending or {}
+        wanted = (pending.get("c") or {}) if pending.get("t") == territory else {}
+        # the same words as a server-side parse of the URL would keep (unknown words dropped)
+        classes = maps.parse_layers(maps.format_layers(list(wanted), wanted))[1]
+        return state.class_props(data, territory, layers or [], classes)
 
     @app.callback(
         Output("tabs", "data", allow_duplicate=True),
@@ -152,10 +260,11 @@ def register(app: dash.Dash, data: Data) -> None:
         Output("map-table", "children"),
         Input("territory", "value"),
         Input("layers", "value"),
+        Input("classes", "data"),
         prevent_initial_call=True,
     )
-    def layers_changed(territory, layers):
-        props = state.layers_props(data, territory, layers or [])
+    def layers_changed(territory, layers, classes):
+        props = state.layers_props(data, territory, layers or [], classes or {})
         return props["legend"], props["badges"], props["map_table"]
 
     @app.callback(Output("band", "data"), Input("map", "zoom"), State("band", "data"), prevent_initial_call=True)
@@ -168,10 +277,11 @@ def register(app: dash.Dash, data: Data) -> None:
         Input("territory", "value"),
         Input("layers", "value"),
         Input("band", "data"),
+        State("classes", "data"),  # class changes only restyle the drawn layers (HIDEOUT_JS)
         prevent_initial_call=True,
     )
-    def map_layers(territory, layers, band):
-        return state.map_children(data, territory, layers or [], band)
+    def map_layers(territory, layers, band, classes):
+        return state.map_children(data, territory, layers or [], band, classes or {})
 
     @app.callback(
         Output("map-target", "children"),

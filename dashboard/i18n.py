@@ -83,6 +83,40 @@ LEGENDS: dict[str, list[tuple[str, str, str]]] = {
     "target": [("target", "Cible de la mesure sélectionnée", "#ffd700")],
 }
 
+#: Short labels of the classes a person can show or hide within a layer (sub-toggles of the Carte view).
+CLASS_LABELS: dict[str, dict[str, str]] = {
+    "flood": {
+        "fort": "scénario fort (crue fréquente)",
+        "moyen": "scénario moyen",
+        "moyen_cc": "scénario moyen avec changement climatique",
+        "faible": "scénario faible (crue extrême)",
+    },
+    "heat": {"chaud": "zones chaudes", "tiede": "zones tièdes", "frais": "zones fraîches"},
+    "shops": {"actif": "commerces actifs", "vacant": "vitrines vides"},
+    "cycle": {
+        "piste": "piste cyclable (existante)",
+        "voie verte": "voie verte (existante)",
+        "bande": "bande cyclable (existante)",
+        "double sens cyclable": "double sens cyclable (existant)",
+        "zone apaisée": "zone apaisée (existante)",
+        "partagée": "voie partagée (existante)",
+        "non aménagée": "non aménagée",
+        "projet": "en projet (tous types)",
+    },
+}
+#: Title of each layer's list of classes (a collapsible block under the layer list).
+CLASS_TITLES = {
+    "flood": "Inondation : scénarios affichés",
+    "heat": "Chaleur : classes affichées",
+    "shops": "Commerces : actifs et vitrines vides",
+    "cycle": "Vélo : existant et projet, par aménagement",
+}
+#: Help under a layer's class list.
+CLASS_HINTS = {"shops": "Décochez « commerces actifs » pour voir les vitrines vides seulement."}
+#: Why a flood scenario cannot be shown.
+ABSENT_FROM_SOURCE = "absent de la source"
+ABSENT_FROM_TOWN = "aucune zone dans la commune"
+
 #: Labels of indicator codes (``indicators.parquet``); unknown codes are shown as they are.
 INDICATORS: dict[str, str] = {
     "area_km2": "surface (km²)",

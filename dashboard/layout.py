@@ -53,7 +53,9 @@ def _map(data: Data, view: ViewState, viewport: dict) -> html.Div:
             children=[
                 *base,
                 *_panes(),
-                dl.LayerGroup(id="map-layers", children=state.map_children(data, view.territory, view.layers, 0)),
+                dl.LayerGroup(
+                    id="map-layers", children=state.map_children(data, view.territory, view.layers, 0, view.classes)
+                ),
                 dl.LayerGroup(
                     id="map-target",
                     children=state.target_children(data, view.territory, view.programme, view.measure),
@@ -81,7 +83,7 @@ def _panel(panel_id: str, children: list, hidden: bool) -> html.Section:
     )
 
 
-def _carte_panel(props: dict, layer_props: dict, view: ViewState) -> list:
+def _carte_panel(data: Data, props: dict, layer_props: dict, view: ViewState) -> list:
     return [
         html.H2("Couches", className="h5"),
         dcc.Checklist(
@@ -91,6 +93,7 @@ def _carte_panel(props: dict, layer_props: dict, view: ViewState) -> list:
             className="layer-list",
             inputClassName="me-2",
         ),
+        html.Div(state.class_props(data, view.territory, view.layers, view.classes), id="class-lists"),
         html.H2("Légende", className="h5 mt-3"),
         html.Div(layer_props["legend"], id="legend", className="legend"),
         html.Div(props["layer_notes"], id="layer-notes"),
@@ -224,7 +227,7 @@ def build_layout(data: Data, search: str = "") -> html.Div:
     options = territory_options(data)
     view = state.resolve_state(data, search)
     props = state.territory_props(data, view.territory)
-    layer_props = state.layers_props(data, view.territory, view.layers)
+    layer_props = state.layers_props(data, view.territory, view.layers, view.classes)
     tabs = state.tab_props(view.tab)
     empty = len(options) == 1
     notice = (
@@ -233,7 +236,7 @@ def build_layout(data: Data, search: str = "") -> html.Div:
         else html.Div(id="empty-store")
     )
     panels = {
-        "carte": _carte_panel(props, layer_props, view),
+        "carte": _carte_panel(data, props, layer_props, view),
         "programmes": _programmes_panel(data, props, view),
         "quartier": _quartier_panel(props),
         "comparer": _comparer_panel(data, view),
@@ -245,6 +248,8 @@ def build_layout(data: Data, search: str = "") -> html.Div:
             # The query the layout was built for: the client applies the URL only if it differs.
             dcc.Store(id="built-for", data=search or ""),
             dcc.Store(id="pending", data={}),
+            # Classes shown per layer (URL words; a layer absent shows all), from the class checkboxes.
+            dcc.Store(id="classes", data=view.classes),
             dcc.Store(id="tabs", data=view.tab),
             dcc.Store(id="band", data=0),
             dcc.Store(id="place-point", data=None),

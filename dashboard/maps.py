@@ -9,6 +9,7 @@ map's style function in ``assets/cartopolis.js`` turns into a colour) and ``_t``
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import geopandas as gpd
 import numpy as np
@@ -130,6 +131,76 @@ def _tooltips(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     if layer in ("commune", "streets"):
         return frame["name"].fillna("").astype(str)
     return pd.Series("", index=frame.index)
+
+
+# -- classes within a layer (sub-toggles, permalink) ---------------------------------------------
+#: Layers whose classes (legend keys) can be shown or hidden one by one.
+CLASS_LAYERS = ("flood", "heat", "shops", "cycle")
+#: Permalink word for "every class of this layer hidden" (``l=flood:aucun``).
+NO_CLASS = "aucun"
+
+
+def class_slug(key: str) -> str:
+    """URL word of a legend key: ASCII, spaces as ``_`` (``zone apaisée`` → ``zone_apaisee``)."""
+    ascii_text = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    return ascii_text.replace(" ", "_")
+
+
+#: Legend key of each URL word, per layer with classes.
+SLUG_KEYS: dict[str, dict[str, str]] = {
+    layer: {class_slug(key): key for key, _, _ in i18n.LEGENDS[layer]} for layer in CLASS_LAYERS
+}
+
+
+def class_keys(layer: str, slugs: list[str] | None) -> list[str] | None:
+    """Legend keys (``_k``) of URL words; None (every class) when ``slugs`` is None."""
+    if slugs is None:
+        return None
+    return [SLUG_KEYS[layer][s] for s in slugs if s in SLUG_KEYS.get(layer, {})]
+
+
+def parse_layers(text: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Layers and class restrictions of the ``l`` query value.
+
+    ``l=qpv,flood:fort,flood:moyen,shops:vacant`` → ``(["qpv", "flood", "shops"],
+    {"flood": ["fort", "moyen"], "shops": ["vacant"]})``. A bare layer name means every class (old
+    links keep working, and a bare name wins over restrictions); ``flood:aucun`` means none;
+    unknown layers and words are dropped (a layer whose words are all unknown shows every class).
+    Restrictions are in legend order.
+    """
+    layers: list[str] = []
+    chosen: dict[str, set[str]] = {}
+    bare: set[str] = set()
+    for token in text.split(","):
+        name, sep, word = token.strip().partition(":")
+        if name not in TOGGLE_LAYERS:
+            continue
+        if name not in layers:
+            layers.append(name)
+        if not sep or name not in CLASS_LAYERS:
+            bare.add(name)
+        elif word == NO_CLASS:
+            chosen.setdefault(name, set())
+        elif word in SLUG_KEYS[name]:
+            chosen.setdefault(name, set()).add(word)
+    classes = {name: [s for s in SLUG_KEYS[name] if s in words] for name, words in chosen.items() if name not in bare}
+    return layers, classes
+
+
+def format_layers(layers: list[str], classes: dict[str, list[str]] | None = None) -> str:
+    """The ``l`` query value of shown layers and their restrictions (inverse of :func:`parse_layers`).
+
+    Restrictions of hidden layers are not written (the layer is off: nothing to restrict).
+    """
+    classes = classes or {}
+    tokens = []
+    for layer in layers:
+        words = classes.get(layer)
+        if words is None or layer not in CLASS_LAYERS:
+            tokens.append(layer)
+        else:
+            tokens += [f"{layer}:{w}" for w in words] or [f"{layer}:{NO_CLASS}"]
+    return ",".join(tokens)
 
 
 # -- GeoJSON --------------------------------------------------------------------------------------
@@ -316,7 +387,13 @@ def layer_summary(layer: str, frame: gpd.GeoDataFrame) -> list[dict]:
         else:
             measure = ""
         rows.append(
-            {"couche": i18n.layer_label(layer), "classe": labels.get(key, key), "nombre": len(part), "mesure": measure}
+            {
+                "cle": key,
+                "couche": i18n.layer_label(layer),
+                "classe": labels.get(key, key),
+                "nombre": len(part),
+                "mesure": measure,
+            }
         )
     return rows
 

@@ -19,21 +19,26 @@ from .data import Data
 
 @dataclass
 class ViewState:
-    """What the URL query holds: ``?t=…&v=…&p=…&m=…&l=a,b``."""
+    """What the URL query holds: ``?t=…&v=…&p=…&m=…&l=a,b:class,b:class``.
+
+    ``classes`` maps a shown layer to the URL words of the classes shown (see
+    :func:`dashboard.maps.parse_layers`); a layer absent from it shows every class.
+    """
 
     territory: str = i18n.NATIONAL
     tab: str = "carte"
     programme: str | None = None
     measure: str | None = None
     layers: list[str] = field(default_factory=lambda: list(maps.DEFAULT_LAYERS))
+    classes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def parse_query(search: str | None) -> dict:
-    """The raw view of a URL query: t (territory), v (tab), p, m, l (layers; None when absent)."""
-    raw = parse_qs((search or "").lstrip("?"))
+    """The raw view of a URL query: t (territory), v (tab), p, m, l (layers; None when absent), c (classes)."""
+    raw = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
     one = {key: values[0] for key, values in raw.items() if values}
-    layers = [x for x in one.get("l", "").split(",") if x in maps.TOGGLE_LAYERS] if "l" in one else None
-    return {"t": one.get("t"), "v": one.get("v"), "p": one.get("p"), "m": one.get("m"), "l": layers}
+    layers, classes = maps.parse_layers(one["l"]) if "l" in one else (None, {})
+    return {"t": one.get("t"), "v": one.get("v"), "p": one.get("p"), "m": one.get("m"), "l": layers, "c": classes}
 
 
 def query_of_url(url: str | None) -> str:
@@ -65,6 +70,7 @@ def resolve_state(data: Data, search: str | None) -> ViewState:
         programme=programme,
         measure=measure,
         layers=query["l"] if query["l"] is not None else list(maps.DEFAULT_LAYERS),
+        classes=query["c"],
     )
 
 
@@ -77,6 +83,13 @@ def programme_options(data: Data, territory: str | None) -> list[dict]:
     if is_national(territory):
         return [{"label": p.title, "value": p.id} for p in data.programmes().values() if p.measures]
     return [{"label": p.title, "value": p.id} for p in data.programmes_for(territory)]
+
+
+def class_props(data: Data, territory: str | None, layers: list[str], classes: dict | None) -> list:
+    """The lists of class checkboxes under the layer list (none for the national overview)."""
+    if is_national(territory):
+        return []
+    return views.class_lists(data, territory, layers or [], classes or {})
 
 
 def territory_props(data: Data, territory: str | None) -> dict:
@@ -99,7 +112,7 @@ def territory_props(data: Data, territory: str | None) -> dict:
     }
 
 
-def layers_props(data: Data, territory: str | None, layers: list[str]) -> dict:
+def layers_props(data: Data, territory: str | None, layers: list[str], classes: dict | None = None) -> dict:
     """Legend, provenance badges and the table beside the map."""
     if is_national(territory):
         return {
@@ -108,15 +121,15 @@ def layers_props(data: Data, territory: str | None, layers: list[str]) -> dict:
             "map_table": views.national_table(data),
         }
     return {
-        "legend": views.legend(data, territory, layers),
+        "legend": views.legend(data, territory, layers, classes),
         "badges": views.badges(data, territory, layers),
-        "map_table": views.map_table(data, territory, layers),
+        "map_table": views.map_table(data, territory, layers, classes),
     }
 
 
 # -- map ------------------------------------------------------------------------------------------
-def map_children(data: Data, territory: str | None, layers: list[str], band: int) -> list:
-    """The drawn layers: commune outline then the chosen layers, bottom to top."""
+def map_children(data: Data, territory: str | None, layers: list[str], band: int, classes: dict | None = None) -> list:
+    """The drawn layers: commune outline then the chosen layers (their shown classes), bottom to top."""
     if is_national(territory):
         return views.national_map(data)
     children = []
@@ -125,7 +138,7 @@ def map_children(data: Data, territory: str | None, layers: list[str], band: int
     wanted = set(layers or [])
     for layer in maps.DRAW_ORDER:
         if layer in wanted and data.layer_ok(territory, layer):
-            children.append(views.geojson_layer(data, territory, layer, band))
+            children.append(views.geojson_layer(data, territory, layer, band, (classes or {}).get(layer)))
     return children
 
 

@@ -13,7 +13,7 @@ import dash_leaflet as dl
 import geopandas as gpd
 import pandas as pd
 import shapely
-from dash import html
+from dash import dcc, html
 
 from pipelines.measures import SCOPES, SELECTIONS, THEMES
 from pipelines.schemas import CONTEXT_LAYERS, LAYERS
@@ -50,18 +50,28 @@ STYLES: dict[str, dict[str, dict]] = {
 }
 
 
-def geojson_layer(data: Data, territory: str, layer: str, band: int) -> dl.GeoJSON:
-    """A map layer fetched from ``/carto/…`` (the version in the URL lets the browser cache it)."""
+def geojson_layer(data: Data, territory: str, layer: str, band: int, slugs: list[str] | None = None) -> dl.GeoJSON:
+    """A map layer fetched from ``/carto/…`` (the version in the URL lets the browser cache it).
+
+    ``slugs`` (URL words of the classes to show, None for all) go into ``hideout.only`` as legend
+    keys: the browser's filter (``cartopolis.filter``) hides the other features. A change of the
+    class checkboxes only rewrites ``hideout`` in the browser (``hideout.keys`` maps URL words to
+    legend keys), so no geometry is requested again.
+    """
     version = (data.layer_entry(territory, layer) or {}).get("sha256", "")[:12]
     band = 0 if layer in ("shops",) else maps.clamp_band(band)
+    hideout = {"styles": STYLES.get(layer, {}), "pane": pane_name(layer), "only": maps.class_keys(layer, slugs)}
+    if layer in maps.CLASS_LAYERS:
+        hideout["keys"] = maps.SLUG_KEYS[layer]
     return dl.GeoJSON(
-        id=f"gj-{layer}",
+        id={"type": "gj", "layer": layer},
         url=f"/carto/{territory}/{layer}/{band}.geojson?v={version}",
         pane=pane_name(layer),
         style={"variable": "cartopolis.style"},
         pointToLayer={"variable": "cartopolis.point"},
         onEachFeature={"variable": "cartopolis.tooltip"},
-        hideout={"styles": STYLES.get(layer, {}), "pane": pane_name(layer)},
+        filter={"variable": "cartopolis.filter"},
+        hideout=hideout,
     )
 
 
@@ -118,6 +128,68 @@ def layer_options(data: Data, territory: str) -> list[dict]:
     return options
 
 
+def class_options(data: Data, territory: str, layer: str) -> list[dict]:
+    """Sub-toggles of a layer's classes: value = URL word, label with the count of features.
+
+    Only the classes present are listed, except flood scenarios: all four are, the absent ones
+    disabled and labelled « absent de la source » (listed in the manifest's ``scenarios_missing``,
+    or the manifest says nothing) or « aucune zone dans la commune » (the source has it).
+    """
+    frame = data.frame(territory, layer)
+    if frame is None:
+        return []
+    counts = maps.legend_keys(layer, frame).value_counts() if len(frame) else {}
+    entry = _entry(data, territory, layer)
+    missing = set(entry.get("scenarios_missing") or [])
+    told = "scenarios_present" in entry or "scenarios_missing" in entry
+    options = []
+    for key, label in i18n.CLASS_LABELS[layer].items():
+        count = int(counts.get(key, 0))
+        if count:
+            options.append({"label": f"{label} ({i18n.fmt_number(count)})", "value": maps.class_slug(key)})
+        elif layer == "flood":
+            why = i18n.ABSENT_FROM_SOURCE if key in missing or not told else i18n.ABSENT_FROM_TOWN
+            options.append({"label": f"{label} — {why}", "value": maps.class_slug(key), "disabled": True})
+    return options
+
+
+def class_lists(data: Data, territory: str, layers: list[str], classes: dict[str, list[str]]) -> list:
+    """One collapsible list of class checkboxes per available layer with classes.
+
+    The list of a hidden layer is hidden too; a list opens by itself when the view restricts it.
+    """
+    blocks = []
+    for layer in maps.CLASS_LAYERS:
+        if not data.layer_ok(territory, layer):
+            continue
+        options = data.memo(("classes", layer), territory, lambda layer=layer: class_options(data, territory, layer))
+        if not options:
+            continue
+        enabled = [o["value"] for o in options if not o.get("disabled")]
+        wanted = classes.get(layer)
+        value = enabled if wanted is None else [v for v in enabled if v in wanted]
+        blocks.append(
+            html.Details(
+                [
+                    html.Summary(i18n.CLASS_TITLES[layer]),
+                    dcc.Checklist(
+                        id={"type": "classes", "layer": layer},
+                        options=options,
+                        value=value,
+                        className="layer-list class-list",
+                        inputClassName="me-2",
+                    ),
+                    *([html.P(i18n.CLASS_HINTS[layer], className="small mb-0")] if layer in i18n.CLASS_HINTS else []),
+                ],
+                id={"type": "class-box", "layer": layer},
+                className="class-box",
+                open=wanted is not None,
+                hidden=layer not in layers,
+            )
+        )
+    return blocks
+
+
 def _urls(urls: list[str]) -> list:
     return [html.A(url, href=url, className="url", target="_blank", rel="noopener") for url in urls or []]
 
@@ -163,14 +235,20 @@ def _legend_entries(data: Data, territory: str, layer: str) -> list[tuple[str, s
     return [entry for entry in entries if entry[0] in present]
 
 
-def legend(data: Data, territory: str, layers: list[str]) -> list:
-    """Legend of the commune, the active layers (classes present only) and the measure target."""
+def shown(layer: str, key: str, classes: dict[str, list[str]] | None) -> bool:
+    """Whether class ``key`` of ``layer`` is shown under the restrictions ``classes`` (URL words)."""
+    words = (classes or {}).get(layer)
+    return words is None or maps.class_slug(key) in words
+
+
+def legend(data: Data, territory: str, layers: list[str], classes: dict[str, list[str]] | None = None) -> list:
+    """Legend of the commune, the active layers (classes present and shown) and the measure target."""
     rows = []
     for layer in ("commune", *[x for x in TOGGLE_LAYERS if x in layers], "target"):
         if layer not in ("commune", "target") and not data.layer_ok(territory, layer):
             continue
         entries = data.memo(("legend", layer), territory, lambda layer=layer: _legend_entries(data, territory, layer))
-        for key, label, colour in entries:
+        for key, label, colour in [e for e in entries if shown(layer, e[0], classes)]:
             swatch_class = "swatch line" if layer in ("commune", "cycle", "streets") else "swatch"
             if layer == "shops":
                 swatch_class = "swatch dot"
@@ -261,11 +339,12 @@ def indicator_table(table: pd.DataFrame, layer: str) -> html.Table | None:
     return _table(header, rows, caption, f"indicators indicators-{layer}")
 
 
-def map_table(data: Data, territory: str, layers: list[str]) -> list:
-    """The accessible equivalent of the map: features per legend class, then indicators per zone."""
+def map_table(data: Data, territory: str, layers: list[str], classes: dict[str, list[str]] | None = None) -> list:
+    """The accessible equivalent of the map: features per shown legend class, then indicators per zone."""
     rows = []
     for layer in ("commune", *[x for x in TOGGLE_LAYERS if x in layers]):
-        rows += data.memo(("summary", layer), territory, lambda layer=layer: _summary_rows(data, territory, layer))
+        keyed = data.memo(("summary", layer), territory, lambda layer=layer: _summary_rows(data, territory, layer))
+        rows += [row for key, row in keyed if shown(layer, key, classes)]
     out = [_table(["Couche", "Classe", "Objets", "Étendue"], rows, "Contenu de la carte", "summary")]
     indicators = data.table(territory, "indicators")
     if indicators is None:
@@ -278,12 +357,14 @@ def map_table(data: Data, territory: str, layers: list[str]) -> list:
     return out
 
 
-def _summary_rows(data: Data, territory: str, layer: str) -> list[list]:
+def _summary_rows(data: Data, territory: str, layer: str) -> list[tuple[str, list]]:
+    """(legend key, table row) of each class of the layer."""
     frame = data.frame(territory, layer)
     if frame is None:
         return []
     return [
-        [r["couche"], r["classe"], i18n.fmt_number(r["nombre"]), r["mesure"]] for r in maps.layer_summary(layer, frame)
+        (r["cle"], [r["couche"], r["classe"], i18n.fmt_number(r["nombre"]), r["mesure"]])
+        for r in maps.layer_summary(layer, frame)
     ]
 
 

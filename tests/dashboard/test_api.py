@@ -148,5 +148,12 @@ def test_parse_query():
         "p": "x",
         "m": "y",
         "l": ["qpv", "flood"],
+        "c": {},
     }
     assert parse_query("")["l"] is None
+    # classes within layers; an empty ``l`` means no layer (not the defaults)
+    assert parse_query("?l=qpv,flood:fort,flood:faible,shops:vacant")["c"] == {
+        "flood": ["fort", "faible"],
+        "shops": ["vacant"],
+    }
+    assert parse_query("?t=ales&l=")["l"] == []

@@ -231,3 +231,49 @@ def test_geopackage_export_opens_in_lambert93(page, base_url, tmp_path):
     path.write_bytes(answer.body())
     frame = gpd.read_file(path)
     assert frame.crs.to_epsg() == 2154 and len(frame) > 0 and set(frame["scenario"]) <= {"fort", "moyen", "faible"}
+
+
+def test_flood_scenario_toggles(page, base_url, e2e_store, browser):
+    store = Store(e2e_store)
+    # Périgueux: the source has only the « fort » scenario; the others are named, not hidden
+    assert set(store.manifest("perigueux")["layers"]["flood"]["scenarios_missing"]) == {"moyen", "moyen_cc", "faible"}
+    open_view(page, base_url, "?t=perigueux&l=qpv,flood")
+    page.locator("#class-lists summary", has_text="Inondation").click()
+    expect(page.get_by_label("scénario fort", exact=False)).to_be_enabled()
+    for label in ("scénario moyen avec", "scénario faible"):
+        expect(page.get_by_label(label, exact=False)).to_be_disabled()
+    expect(page.locator("#class-lists")).to_contain_text("scénario faible (crue extrême) — absent de la source")
+
+    # the demo town: hide the « faible » zone with the keyboard; map, legend, table and link follow
+    flood = store.read_layer("demo", "flood")
+    faible = int((flood["scenario"] == "faible").sum())
+    assert faible == 1 and len(flood) == 3  # fort, moyen, faible: one zone each (fictional data)
+    open_view(page, base_url, "?t=demo&l=qpv,flood")
+    paths = page.locator(".leaflet-p-flood-pane path")
+    expect(paths).to_have_count(len(flood))
+    geometry = []
+    page.on("request", lambda r: geometry.append(r.url) if "/carto/" in r.url else None)
+    page.locator("#class-lists summary", has_text="Inondation").click()
+    box = page.get_by_label("scénario faible", exact=False)
+    box.focus()
+    page.keyboard.press("Space")
+    expect(box).not_to_be_checked()
+    expect(paths).to_have_count(len(flood) - faible)
+    expect(page.locator("#legend")).not_to_contain_text("scénario faible")
+    expect(page.locator("#legend")).to_contain_text("scénario fort")
+    summary = page.locator("#map-table table.summary")
+    expect(summary).not_to_contain_text("scénario faible")
+    expect(summary).to_contain_text("scénario moyen")
+    href = page.locator("#permalink").get_attribute("href")
+    assert "l=qpv,flood:fort,flood:moyen" in href, href
+    assert geometry == []  # filtered in the browser: no geometry fetched again
+
+    other = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        open_view(other, base_url, href)
+        expect(other.locator(".leaflet-p-flood-pane path")).to_have_count(len(flood) - faible)
+        expect(other.get_by_label("scénario faible", exact=False)).not_to_be_checked()
+        expect(other.get_by_label("scénario fort", exact=False)).to_be_checked()
+        expect(other.locator("#legend")).not_to_contain_text("scénario faible")
+    finally:
+        other.close()
