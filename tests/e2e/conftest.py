@@ -74,11 +74,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def base_url(e2e_store) -> str:
+def base_url(e2e_store, tmp_path_factory) -> str:
     """The dashboard served by ``python -m dashboard`` on a free port, stopped at the end."""
     port = _free_port()
     env = {**os.environ, "CARTOPOLIS_DATA": str(e2e_store)}
-    log = open(tmp_log := e2e_store.parent / f"dashboard-{port}.log", "w")  # noqa: SIM115 - closed below
+    log = open(tmp_log := tmp_path_factory.mktemp("e2e-logs") / f"dashboard-{port}.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
