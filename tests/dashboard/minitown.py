@@ -24,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
+from pipelines.evaluate import MEASURE_QPV_COLUMNS
 from pipelines.store import Store
 
 X0, Y0 = 700_000.0, 6_600_000.0
@@ -184,19 +185,7 @@ def build(root: Path) -> tuple[Store, Path]:
     store.write_table("testville", "measures", measures)
     per_qpv = pd.DataFrame(
         [("test-prog", "vitrines", "testville", "QN09901A", "Les Tilleuls", 1.0, "commerces", 0.5, 0.5, "part", None)],
-        columns=[
-            "programme",
-            "measure_id",
-            "territory",
-            "zone_id",
-            "zone_name",
-            "need",
-            "need_unit",
-            "share_of_commune",
-            "rate",
-            "rate_unit",
-            "residents",
-        ],
+        columns=MEASURE_QPV_COLUMNS,
     )
     store.write_table("testville", "measures_qpv", per_qpv)
 
