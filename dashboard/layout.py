@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 from dash import dcc, html
 
@@ -231,7 +230,7 @@ def build_layout(data: Data, search: str = "") -> html.Div:
     tabs = state.tab_props(view.tab)
     empty = len(options) == 1
     notice = (
-        dbc.Alert(i18n.EMPTY_STORE, color="warning", className="m-2", id="empty-store")
+        html.Div(i18n.EMPTY_STORE, role="alert", className="notice notice-warning", id="empty-store")
         if empty
         else html.Div(id="empty-store")
     )
