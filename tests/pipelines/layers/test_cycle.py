@@ -152,8 +152,8 @@ def test_bnac_reader(tmp_path):
 def test_gam_reader(tmp_path):
     types = ["chronovelo", "veloamenage", "velononamenage", "velodifficile", "voieverte", None]
     rows = [{"ogc_fid": i, "annee_maj": 2020.0, "type": t, "la_metro": True} for i, t in enumerate(types)]
-    frame, dropped = cycle.read_gam(write_l93(tmp_path / "gam.geojson", rows, [line(0, 100)] * 6))
-    assert dropped == 0
+    frame, versions = cycle.read_gam(write_l93(tmp_path / "gam.geojson", rows, [line(0, 100)] * 6))
+    assert (versions.identical, versions.redrawn) == (0, 0)
     assert frame["facility"].tolist() == [
         "piste",
         "bande",
@@ -170,21 +170,37 @@ def test_gam_reader(tmp_path):
 
 
 def test_gam_records_published_twice(tmp_path):
+    y = 6_740_000.0
     rows = [
         {"ogc_fid": 7, "annee_maj": 2022.0, "type": "chronovelo"},  # same line as the 2016 row below
-        {"ogc_fid": 7, "annee_maj": 2016.0, "type": "veloamenage"},  # exact duplicate, older: dropped
-        {"ogc_fid": 8, "annee_maj": None, "type": "velononamenage"},  # redrawn in 2022: both kept
-        {"ogc_fid": 8, "annee_maj": 2022.0, "type": "velodifficile"},
+        {"ogc_fid": 7, "annee_maj": 2016.0, "type": "veloamenage"},  # identical, older: dropped
+        {"ogc_fid": 8, "annee_maj": None, "type": "veloamenage"},  # undated = oldest: trimmed
+        {"ogc_fid": 8, "annee_maj": 2022.0, "type": "chronovelo"},  # redrawn: kept whole
+        {"ogc_fid": 9, "annee_maj": 2020.0, "type": "voieverte"},  # same year: the earlier row is the older
+        {"ogc_fid": 9, "annee_maj": 2020.0, "type": "velodifficile"},
     ]
-    geoms = [line(0, 100), line(0, 100), line(0, 300, y=50), line(0, 120, y=50)]
-    frame, dropped = cycle.read_gam(write_l93(tmp_path / "gam.geojson", rows, geoms))
-    assert dropped == 1
+    geoms = [
+        line(0, 100),
+        line(0, 100),
+        line(0, 1000, y=y + 50),
+        # the first 600 m of the old line, then 300 m north (another street)
+        shapely.LineString([(0, y + 50), (600, y + 50), (600, y + 350)]),
+        line(0, 100, y=y + 500),
+        line(0, 88, y=y + 500),
+    ]
+    frame, versions = cycle.read_gam(write_l93(tmp_path / "gam.geojson", rows, geoms))
     assert frame[["segment_id", "facility"]].values.tolist() == [
         ["gam:7", "piste"],
-        ["gam:8/sans-date", "non aménagée"],
-        ["gam:8/2022", "non aménagée"],
+        ["gam:8/sans-date", "bande"],
+        ["gam:8/2022", "piste"],
+        ["gam:9", "non aménagée"],
     ]
-    assert frame["length_m"].sum() == pytest.approx(520)
+    # fid 8: the 5 m buffer of the new line covers the old one up to x = 600 + 5, so 1000 - 605 = 395 m stay;
+    # fid 9: 100 - 88 - 5 = 7 m left, shorter than the 20 m minimum: the old version goes entirely
+    assert frame["length_m"].tolist() == pytest.approx([100, 395, 900, 88])
+    assert (versions.identical, versions.redrawn, versions.redrawn_dropped) == (1, 2, 1)
+    assert versions.removed_m == pytest.approx(605 + 100)
+    assert frame.geometry.iloc[1].coords[0] == pytest.approx((605, y + 50))
 
 
 def test_smmag_reader(tmp_path):
@@ -210,19 +226,27 @@ def grenoble(mirror):
     return read_communes(mirror / ISERE, "france-geojson", "38185").geometry.union_all()
 
 
-def test_gam_network_inside_grenoble_is_about_104_km(mirror, grenoble):
+def test_gam_network_inside_grenoble(mirror, grenoble):
     # the published file, as is: 1,201 LineStrings, about 516 km (SOURCES_OSM_CYCLE_HEAT.md), of
-    # which 103.6 km inside the commune — the "about 104 km" of issue 3
+    # which 103.6 km inside the commune — the "about 104 km" of issue 3, which counts 35 streets twice
     raw = gpd.read_file(mirror / GAM).to_crs("EPSG:2154")
     assert len(raw) == 1201 and raw.length.sum() / 1000 == pytest.approx(516, abs=1)
     assert gpd.clip(raw, grenoble).length.sum() / 1000 == pytest.approx(103.58, abs=0.01)
-    # 20 records are published twice with the same geometry: 2.84 km inside the commune counted twice
-    gam, dropped = cycle.read_gam(mirror / GAM)
-    assert (dropped, len(gam)) == (20, 1181)
+    gam, versions = cycle.read_gam(mirror / GAM)
+    # 20 identical pairs: 2.84 km inside the commune counted twice (103.58 -> 100.74 km);
+    # 15 redrawn pairs: the older drawings lose 6.37 km where the newer one runs within 5 m, 7 of them
+    # entirely, of which 2.09 km inside the commune (100.74 -> 98.65 km). What stays of them inside the
+    # commune (1.18 km, ids gam:<ogc_fid>/2016) lies within 5 m of another record for 54 m only.
+    assert (versions.identical, versions.redrawn, versions.redrawn_dropped) == (20, 15, 7)
+    assert versions.removed_m / 1000 == pytest.approx(6.37, abs=0.01)
+    assert gpd.clip(gpd.GeoDataFrame(geometry=versions.removed), grenoble).length.sum() / 1000 == pytest.approx(
+        2.09, abs=0.01
+    )
+    assert len(gam) == 1181  # 1,201 - 20 - 7 records, 7 older versions cut in 2 to 6 pieces (+7)
     inside = cycle.finish(gam, grenoble)  # the commune itself, not the 500 m context
-    assert inside["length_m"].sum() / 1000 == pytest.approx(100.74, abs=0.01)
+    assert inside["length_m"].sum() / 1000 == pytest.approx(98.65, abs=0.01)
     assert cycle.km_by_facility(inside)["existant"] == pytest.approx(
-        {"bande": 51.42, "non aménagée": 28.99, "piste": 11.81, "voie verte": 8.51}, abs=0.01
+        {"bande": 50.55, "non aménagée": 28.30, "piste": 11.81, "voie verte": 7.99}, abs=0.01
     )
 
 
@@ -269,6 +293,16 @@ def test_build_cycle_on_the_mirror(mirror, tmp_path, territory, sources):
     assert set(frame.geom_type) == {"LineString"} and frame["segment_id"].is_unique
     if territory == "grenoble":
         assert set(entry["km_by_facility"]) == {"existant", "projet"}
+        assert entry["gam_versions"] == {
+            "identical_dropped": 20,
+            "redrawn": 15,
+            "redrawn_dropped": 7,
+            "km_removed": 6.37,
+            "km_removed_commune": 2.09,
+            "tolerance_m": 5.0,
+            "min_piece_m": 20.0,
+        }
+        assert any("15 tronçons publiés deux fois et redessinés" in note for note in entry["notes"])
         assert "osm.overpass.grenoble" not in entry["sources"]  # not in the mirror: said in the notes
         assert any("non disponible" in note for note in entry["notes"])
     else:
