@@ -55,6 +55,12 @@ def provenance(catalog: Catalog, source_ids: list[str]) -> dict:
     }
 
 
+def describe(catalog: Catalog, source_ids: list[str]) -> list[dict]:
+    """What the manifest says of the sources declared for a layer that is not built (for the UI)."""
+    keys = ("id", "title", "publisher", "licence", "vintage", "url", "page")
+    return [{key: getattr(catalog.source(sid), key) for key in keys} for sid in source_ids]
+
+
 def _layer_builder(territory: Territory, layer: str) -> Callable[[BuildContext], LayerResult]:
     if territory.fictional:
         from . import demo
@@ -151,11 +157,12 @@ def _build_layer(ctx: BuildContext, store: Store, layer: str) -> LayerOutcome:
             ctx.commune = store.read_layer(territory.id, "commune")
         return LayerOutcome(territory.id, layer, "ok", record["rows"], time.perf_counter() - start)
     except LayerUnavailable as exc:
-        store.record_status(
-            territory.id, layer, "unavailable", {"reason": exc.reason, "urls": exc.urls, "sources": declared}
-        )
+        entry = {"reason": exc.reason, "urls": exc.urls, "sources": declared}
+        entry["declared"] = describe(ctx.catalog, declared)
+        store.record_status(territory.id, layer, "unavailable", entry)
         return LayerOutcome(territory.id, layer, "unavailable", 0, time.perf_counter() - start, exc.reason, exc.urls)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the other layers
         message = _log_error(ctx, layer, exc)
-        store.record_status(territory.id, layer, "error", {"reason": message, "sources": declared})
+        entry = {"reason": message, "sources": declared, "declared": describe(ctx.catalog, declared)}
+        store.record_status(territory.id, layer, "error", entry)
         return LayerOutcome(territory.id, layer, "error", 0, time.perf_counter() - start, message)
