@@ -98,6 +98,21 @@ def to_l93(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
     return frame if frame.crs.to_epsg() == 2154 else frame.to_crs(CRS_L93)
 
 
+def require_geometries(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
+    """Fail when features come without geometry: the mark of a truncated or corrupt shapefile.
+
+    GDAL reads a ``.shp`` cut short with its full ``.dbf`` as rows whose geometry is missing;
+    dropping them silently would publish a layer with most of its zones gone.
+    """
+    missing = int(frame.geometry.isna().sum())
+    if missing:
+        raise SourceFormatError(
+            f"`{where}`: {missing} of {len(frame)} feature(s) have no geometry; "
+            "the file is truncated or corrupt: download it again"
+        )
+    return frame
+
+
 def make_valid(frame: gpd.GeoDataFrame, keep: tuple[str, ...] = ("Polygon", "MultiPolygon")) -> gpd.GeoDataFrame:
     """Repair invalid geometries explicitly and keep only the parts of the wanted type."""
     geoms = frame.geometry.make_valid()

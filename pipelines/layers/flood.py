@@ -37,7 +37,7 @@ from ..errors import SourceFormatError
 from ..schemas import FLOOD_SCENARIOS, validate
 from ..settings import CRS_L93
 from ._archive import Archive, open_archive
-from ._common import BuildContext, LayerResult, clip, make_valid, to_l93
+from ._common import BuildContext, LayerResult, clip, make_valid, require_geometries, to_l93
 
 #: ``n_tri_<name>_inondable_<type>_<scenario>[_<river>]_s_<ddd>.shp`` (département zips) or
 #: ``n_inondable_<type>_<scenario>_s.shp`` (national delivery), matched case-insensitively. The
@@ -85,7 +85,7 @@ def read_tri_layer(archive: Archive, member: str, area: shapely.Geometry | None 
         frame = gpd.read_file(archive.uri(member), bbox=bbox)
     except Exception as exc:  # noqa: BLE001 - pyogrio errors name the /vsizip/ path at best
         raise SourceFormatError(f"`{where}`: cannot read the TRI shapefile ({exc})") from None
-    frame = _declare_l93(frame)
+    frame = _declare_l93(require_geometries(frame, where))
     fallback = _tri_from_path(member, match["name"] or "inconnu")
     tri = frame["id_tri"].astype("string").fillna(fallback) if "id_tri" in frame else fallback
     out = gpd.GeoDataFrame(

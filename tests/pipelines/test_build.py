@@ -93,3 +93,19 @@ def test_corrupt_source_gives_error_for_that_layer_only(mirror, tmp_path):
     reason = store.manifest("perigueux")["layers"]["flood"]["reason"]
     assert "georisques.tri.24" in reason and "sha256" in reason
     assert not store.layer_path("perigueux", "flood").exists()
+
+
+def test_truncated_shapefile_without_known_checksum_is_an_error(mirror, tmp_path):
+    """A download cut short (no sha256 to check it against) must not publish a layer missing most zones."""
+    from pipelines.errors import SourceFormatError
+    from pipelines.layers.flood import read_tri
+
+    folder = tmp_path / "FRF_TRI_PERI"
+    folder.mkdir()
+    for part in (mirror / "flood/perigueux_FRF_TRI_PERI").iterdir():
+        shutil.copyfile(part, folder / part.name)
+    shp = next(folder.glob("*.shp"))
+    with open(shp, "r+b") as handle:
+        handle.truncate(1000)
+    with pytest.raises(SourceFormatError, match=r"n_tri_peri_inondable_01_01for_s_024.shp`: \d+ of 114 feature"):
+        read_tri(folder, log=lambda m: None)
