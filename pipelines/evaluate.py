@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from .errors import CartopolisError
 from .indicators import (
@@ -97,6 +98,76 @@ def _required_layers(measure: Measure) -> tuple[str, ...]:
     return _NEEDS.get(target.layer, (target.layer,))
 
 
+#: Below this share of a zone inside a source's extent, the zone's figure for that layer is unknown.
+COVERED_SHARE = 0.5
+
+
+def coverage_shares(zones: gpd.GeoDataFrame, manifest: dict, layer: str) -> pd.Series | None:
+    """Share (0–1) of each zone inside the extent of ``layer``'s source, by zone_id (None: whole extent).
+
+    An extract (Redon's OSM file is a town-centre bounding box) says nothing of what lies outside
+    it: counting zero shops there would be a false figure, not a small one.
+    """
+    coverage = manifest["layers"].get(layer, {}).get("coverage")
+    if not coverage:
+        return None
+    extent = shapely.box(*coverage["bbox"])
+    inside = shapely.area(shapely.intersection(zones.geometry.values, extent))
+    return pd.Series(inside / zones.area.to_numpy(), index=zones["zone_id"].to_numpy())
+
+
+def _partial_reason(share: float, masked: bool) -> str:
+    if masked:
+        return f"hors de l'emprise de la source ({share:.0%} de la zone couverte) : valeur inconnue"
+    return f"compté dans l'emprise de la source seulement ({share:.0%} de la zone couverte)"
+
+
+def mask_uncovered_indicators(indicators: pd.DataFrame, zones: gpd.GeoDataFrame, manifest: dict) -> pd.DataFrame:
+    """Indicators of a layer whose source covers part of the commune only.
+
+    A QPV mostly outside the source's extent gets NaN and a reason; the commune and hors-QPV zones
+    keep what the extent holds, with a reason saying how much of the zone it covers.
+    """
+    out = indicators.copy()
+    for layer in out["layer"].unique():
+        shares = coverage_shares(zones, manifest, layer)
+        if shares is None:
+            continue
+        rows = out.index[out["layer"] == layer]
+        share = out.loc[rows, "zone_id"].map(shares)
+        masked = (out.loc[rows, "zone_kind"] == "qpv") & (share < COVERED_SHARE)
+        partial = share < 0.99
+        reasons = [_partial_reason(v, m) for v, m in zip(share[partial], masked[partial], strict=True)]
+        out.loc[share[partial].index, "reason"] = reasons
+        out.loc[masked[masked].index, "value"] = float("nan")
+    return out
+
+
+def mask_uncovered_measure(row: dict, per_qpv: pd.DataFrame | None, zones, manifest: dict):
+    """The measure row and per-QPV table with the QPV outside the target layer's extent made unknown."""
+    shares = coverage_shares(zones, manifest, row.get("layer") or "")
+    if shares is None or row.get("status") != "ok":
+        return row, per_qpv
+    coverage = manifest["layers"][row["layer"]]["coverage"]
+    row = dict(row)
+    row["need_label"] = (
+        f"{row['need_label']} (dans l'emprise de la source : {coverage['share_of_commune']:.0%} de la commune)"
+    )
+    notes = [row["reason"]] if row.get("reason") else []
+    notes.append(f"source partielle : son emprise couvre {coverage['share_of_commune']:.0%} de la commune")
+    if per_qpv is not None and len(per_qpv):
+        outside = per_qpv["zone_id"].map(shares) < COVERED_SHARE
+        if outside.any():
+            per_qpv = per_qpv.copy()
+            per_qpv.loc[outside, ["need", "share_of_commune", "rate"]] = float("nan")
+            for key in ("need_in_qpv", "share_in_qpv", "equity_ratio", "rate_qpv"):
+                row[key] = None
+            names = ", ".join(per_qpv.loc[outside, "zone_name"].astype(str))
+            notes.append(f"QPV hors de l'emprise ({names}) : part en QPV inconnue")
+    row["reason"] = "; ".join(notes)
+    return row, per_qpv
+
+
 def evaluate_measure(
     programme: Programme,
     measure: Measure,
@@ -163,6 +234,7 @@ def evaluate_measures(
     for programme in programmes:
         for measure in programme.measures:
             row, per_qpv = evaluate_measure(programme, measure, territory, zones, layers, manifest, needs)
+            row, per_qpv = mask_uncovered_measure(row, per_qpv, zones, manifest)
             rows.append(row)
             if per_qpv is not None:
                 tables.append(per_qpv)
@@ -214,6 +286,7 @@ def evaluate_territory(
     thematic = {k: v for k, v in layers.items() if k not in ("commune", "qpv")}
     flood_scenarios = manifest["layers"].get("flood", {}).get("scenarios_present")
     indicators = compute_indicators(zones, thematic, flood_scenarios=flood_scenarios, proximity_m=proximity_m)
+    indicators = mask_uncovered_indicators(indicators, zones, manifest)
     indicators.insert(0, "territory", territory)
     if programmes is None:
         programmes = load_programmes()

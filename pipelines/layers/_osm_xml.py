@@ -27,6 +27,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import osmnx as ox
+import shapely
 
 from ..errors import SourceFormatError
 
@@ -42,6 +43,7 @@ class CleaningReport:
     ways_dropped: int
     relation_members_dropped: int
     relations_dropped: int
+    bbox: tuple[float, float, float, float] | None = None  # lon/lat extent of the extract's nodes
 
     def as_dict(self) -> dict:
         """The counts as a plain dict (for ``LayerResult.extra`` and the manifest)."""
@@ -83,6 +85,9 @@ def clean_osm_xml(source: Path, target: Path) -> CleaningReport:
         raise SourceFormatError(f"`{source}`: root element is <{root.tag}>, expected <osm>")
 
     nodes = {el.get("id") for el in root.iter("node")}
+    lons = [float(el.get("lon")) for el in root.iter("node") if el.get("lon")]
+    lats = [float(el.get("lat")) for el in root.iter("node") if el.get("lat")]
+    bbox = (min(lons), min(lats), max(lons), max(lats)) if lons else None
     missing_refs = ways_dropped = 0
     ways = set()
     for way in root.findall("way"):
@@ -113,7 +118,7 @@ def clean_osm_xml(source: Path, target: Path) -> CleaningReport:
                 relations_dropped += 1
                 changed = True
     ET.ElementTree(root).write(target, encoding="utf-8", xml_declaration=True)
-    return CleaningReport(bom, missing_refs, ways_dropped, members_dropped, relations_dropped)
+    return CleaningReport(bom, missing_refs, ways_dropped, members_dropped, relations_dropped, bbox)
 
 
 def read_osm_features(path: Path) -> tuple[gpd.GeoDataFrame, CleaningReport]:
@@ -143,6 +148,28 @@ def record_cleaning(ctx, layer: str, source_id: str, report: CleaningReport, not
     ctx.log(f"{ctx.territory.id}/{layer}: {source_id}: {report.sentence()}")
     notes.append(report.sentence())
     extra["osm_cleaning"] = report.as_dict()
+    if report.bbox is not None and ctx.commune is not None:
+        coverage = extract_coverage(report.bbox, ctx.commune)
+        extra["coverage"] = {"source": source_id, **coverage}
+        if coverage["share_of_commune"] < 0.99:
+            notes.append(
+                f"emprise de l'extrait OSM : {coverage['km2_in_commune']:.2f} km² sur "
+                f"{coverage['commune_km2']:.2f} km² de la commune ({coverage['share_of_commune']:.1%}) ; "
+                "ce qui est hors de cette emprise n'est pas compté"
+            )
+
+
+def extract_coverage(bbox: tuple[float, float, float, float], commune: gpd.GeoDataFrame) -> dict:
+    """The extent of an extract (lon/lat bbox) against the commune: bbox in EPSG:2154, km², share (0–1)."""
+    extent = gpd.GeoSeries([shapely.box(*bbox)], crs="EPSG:4326").to_crs(commune.crs).iloc[0]
+    boundary = commune.geometry.union_all()
+    inside = extent.intersection(boundary).area
+    return {
+        "bbox": [round(float(v), 1) for v in extent.bounds],
+        "km2_in_commune": round(inside / 1e6, 4),
+        "commune_km2": round(boundary.area / 1e6, 4),
+        "share_of_commune": round(inside / boundary.area, 4),
+    }
 
 
 def osm_ids(features: gpd.GeoDataFrame) -> list[str]:

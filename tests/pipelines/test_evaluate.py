@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _indicator_fixtures as fx
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
@@ -170,3 +171,65 @@ def test_programme_measures_on_real_territories(real_store):
     if len(heat):
         assert (heat["status"] == "unavailable").all()
         assert heat["reason"].str.startswith("couche heat indisponible : ").all()
+
+
+def test_zones_outside_a_partial_source_are_unknown_not_zero():
+    """A source covering the west half of a 2 km × 1 km commune; one QPV inside it, one outside."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from pipelines.evaluate import coverage_shares, mask_uncovered_indicators, mask_uncovered_measure
+
+    zones = gpd.GeoDataFrame(
+        {
+            "zone_id": ["QA", "QB", "hors_qpv", "commune"],
+            "zone_kind": ["qpv", "qpv", "hors_qpv", "commune"],
+            "zone_name": ["A", "B", "hors QPV", "Commune"],
+        },
+        geometry=[box(0, 0, 100, 100), box(1900, 0, 2000, 100), box(0, 0, 2000, 1000), box(0, 0, 2000, 1000)],
+        crs="EPSG:2154",
+    )
+    manifest = {"layers": {"shops": {"coverage": {"bbox": [0, 0, 1000, 1000], "share_of_commune": 0.5}}}}
+    shares = coverage_shares(zones, manifest, "shops")
+    assert shares.tolist() == pytest.approx([1.0, 0.0, 0.5, 0.5])
+    indicators = pd.DataFrame(
+        {
+            "zone_id": ["QA", "QB", "commune"],
+            "zone_kind": ["qpv", "qpv", "commune"],
+            "layer": "shops",
+            "value": [3.0, 0.0, 7.0],
+            "reason": [None, None, None],
+        }
+    )
+    masked = mask_uncovered_indicators(indicators, zones, manifest)
+    assert masked["value"].tolist()[0] == 3.0 and np.isnan(masked["value"].iloc[1]) and masked["value"].iloc[2] == 7.0
+    assert masked["reason"].iloc[0] is None
+    assert "valeur inconnue" in masked["reason"].iloc[1] and "50%" in masked["reason"].iloc[2]
+    row = {"layer": "shops", "status": "ok", "need_label": "vitrines vides", "reason": None, "share_in_qpv": 0.4}
+    per_qpv = pd.DataFrame(
+        {
+            "zone_id": ["QA", "QB"],
+            "zone_name": ["A", "B"],
+            "need": [3.0, 0.0],
+            "share_of_commune": [0.4, 0.0],
+            "rate": [0.1, 0.0],
+        }
+    )
+    row, table = mask_uncovered_measure(row, per_qpv, zones, manifest)
+    assert row["share_in_qpv"] is None and "B" in row["reason"] and "50% de la commune" in row["need_label"]
+    assert table["need"].iloc[0] == 3.0 and np.isnan(table["need"].iloc[1])
+
+
+def test_redon_vacant_shops_are_counted_in_the_extract_only(mirror, tmp_path):
+    from pipelines.build import build_territory
+    from pipelines.catalog import Catalog
+    from pipelines.store import Store
+
+    catalog, store = Catalog.load(), Store(tmp_path)
+    build_territory(catalog.territory("redon"), catalog, store, offline=True, mirror=mirror, log=lambda m: None)
+    coverage = store.manifest("redon")["layers"]["shops"]["coverage"]
+    assert coverage["share_of_commune"] == pytest.approx(0.043, abs=0.002)
+    measures = store.read_table("redon", "measures").set_index("measure_id")
+    row = measures.loc["locaux-vacants-espaces-partages"]
+    assert row["need"] == 9 and np.isnan(row["share_in_qpv"])
+    assert "Bellevue" in row["reason"] and "emprise" in row["need_label"]

@@ -36,7 +36,12 @@ def test_cleaning_counts_on_a_hand_written_extract(tmp_path):
     report = clean_osm_xml(broken_extract(tmp_path / "broken.osm"), tmp_path / "clean.osm")
     # refs: 99 (way 10) + 98 (way 11) + 97, 96 (way 12) = 4; members: 2 (rel 20) + 1 (21) + 1 (22) = 4
     assert report == CleaningReport(
-        bom_removed=True, missing_node_refs=4, ways_dropped=2, relation_members_dropped=4, relations_dropped=2
+        bom_removed=True,
+        missing_node_refs=4,
+        ways_dropped=2,
+        relation_members_dropped=4,
+        relations_dropped=2,
+        bbox=(-2.088, 47.65, -2.086, 47.6505),  # extent of the extract's nodes (lon/lat)
     )
     cleaned = (tmp_path / "clean.osm").read_bytes()
     assert cleaned.startswith(b"<?xml")
@@ -73,7 +78,12 @@ def test_cleaning_counts_on_the_redon_extract(mirror):
     # SOURCES_OSM_CYCLE_HEAT.md: BOM and 3,058 way node references outside the extract;
     # 23 of the 1,752 ways keep fewer than 2 nodes; every relation keeps at least one member
     assert report == CleaningReport(
-        bom_removed=True, missing_node_refs=3058, ways_dropped=23, relation_members_dropped=22537, relations_dropped=0
+        bom_removed=True,
+        missing_node_refs=3058,
+        ways_dropped=23,
+        relation_members_dropped=22537,
+        relations_dropped=0,
+        bbox=(-2.0937065, 47.64627, -2.079808, 47.6529646),  # SOURCES: about 2.094–2.080 W, 47.646–47.653 N
     )
     elements = features.index.get_level_values(0).value_counts().to_dict()
     # 1,729 ways left, 1,721 of them tagged; osmnx builds multipolygons for 13 of the 69 relations
