@@ -572,9 +572,10 @@ def cycle_indicators(
     protected = parts[parts["protected"]].groupby("zone_id")["km"].sum().reindex(ids, fill_value=0.0)
     out = [row(f"km_{f}", table[f], "km", f"km {f}") for f in sorted(set(existing["facility"]))]
     out += [
-        row("km", km, "km", "km d'aménagements existants"),
-        row("km_per_km2", km / (_zone_area(zones) / 1e6), "km/km²", "km d'aménagements par km²"),
-        row("protected_share", _ratio(protected, km), "part", "part protégée", "aucun aménagement"),
+        # "non aménagée" segments are signed cycle routes without a facility: routes, not facilities
+        row("km", km, "km", "km d'itinéraires cyclables existants (aménagés ou non)"),
+        row("km_per_km2", km / (_zone_area(zones) / 1e6), "km/km²", "km d'itinéraires cyclables par km²"),
+        row("protected_share", _ratio(protected, km), "part", "part des itinéraires protégée", "aucun itinéraire"),
         row("km_projet", length_in_zones(zones, cycle_selection(cycle, "projet")) / 1000, "km", "km en projet"),
     ]
     if population is not None:
