@@ -57,10 +57,19 @@ _FRENCH_MARKERS = re.compile(r"[éèêàçùôîâ]")
 _FRENCH_WORDS = re.compile(r"\b(le|la|les|des|de|du|et|pour|une|un|à|en|nous)\b", re.IGNORECASE)
 
 
+def _reads_as_french(text: str) -> bool:
+    """True when ``text`` has no control characters and looks French (accents or common words)."""
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f") + sum(
+        1 for ch in text if 0x80 <= ord(ch) < 0xA0
+    )
+    return bool(text) and controls == 0 and bool(_FRENCH_MARKERS.search(text) or len(_FRENCH_WORDS.findall(text)) >= 3)
+
+
 def decode_text(data: bytes, name: str) -> str:
     """Decode a programme file's bytes into text.
 
-    UTF-8 is the expected encoding (a BOM is stripped). A file that is not valid UTF-8 is decoded
+    UTF-8 is the expected encoding (a BOM is stripped); UTF-16 with a BOM (what Windows calls
+    "Unicode" text) is decoded too. A file that is not valid UTF-8 is decoded
     as cp1252 (a superset of Latin-1 for printable characters, the usual encoding of French text
     exported on Windows) only when the result looks like French: accented letters or common
     French words are present and there are no control characters. Anything else is refused with
@@ -74,6 +83,13 @@ def decode_text(data: bytes, name: str) -> str:
     name : str
         File name, for error messages.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM (Windows "Unicode" text)
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = ""
+        if _reads_as_french(text):
+            return text
     if b"\x00" in data:
         raise CartopolisError(
             f"{name}: binary file (NUL bytes), not a programme text: export it as plain text (UTF-8) first"
@@ -86,10 +102,7 @@ def decode_text(data: bytes, name: str) -> str:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f") + sum(
-        1 for ch in text if 0x80 <= ord(ch) < 0xA0
-    )
-    if controls == 0 and (_FRENCH_MARKERS.search(text) or len(_FRENCH_WORDS.findall(text)) >= 3):
+    if _reads_as_french(text):
         return text
     raise CartopolisError(
         f"{name}: not UTF-8 (invalid byte at offset {position}) and not recognisable as Latin-1 French text: "

@@ -464,8 +464,10 @@ def import_programme_file(path: Path, *, territory: str, out: Path) -> Path:
     Path
         ``out``.
     """
+    from .catalog import Catalog
     from .store import atomic_path  # the store pulls geopandas: import it only when writing
 
+    Catalog.load().territory(territory)  # an unknown territory id fails here, before any work
     path = Path(path)
     try:
         data = path.read_bytes()

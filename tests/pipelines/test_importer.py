@@ -441,3 +441,15 @@ def test_seed_files_exist_for_every_curated_programme(curated):
     for programme in curated.values():
         assert (settings.seeds_dir() / programme.source).is_file(), programme.source
     assert Path(settings.PROGRAMMES_DIR).is_dir()
+
+
+def test_utf16_text_is_decoded_and_unknown_territory_refused(tmp_path):
+    text = "# Programme\n\n- Nous créerons une maison de santé.\n"
+    source = tmp_path / "unicode.txt"
+    source.write_bytes(text.encode("utf-16"))  # Windows "Unicode" text: UTF-16 with a BOM
+    assert decode_text(source.read_bytes(), "unicode.txt") == text
+    out = import_programme_file(source, territory="ales", out=tmp_path / "draft.yaml")
+    assert "maison de santé" in out.read_text("utf-8")
+    with pytest.raises(CartopolisError, match="unknown territory `atlantis`"):
+        import_programme_file(source, territory="atlantis", out=tmp_path / "other.yaml")
+    assert not (tmp_path / "other.yaml").exists()
