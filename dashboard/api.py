@@ -9,10 +9,17 @@ JSON API (read-only, UTF-8):
 - ``/api/programmes``, ``/api/programmes/<id>``: programmes and their measures
 
 Map layers for the browser: ``/carto/<id>/<layer>/<band>.geojson`` (simplified, styled).
-Exports of the current selection: ``/export/<id>/indicators.csv``, ``/export/<id>/<layer>.geojson``
-and ``.gpkg`` (EPSG:2154; a measure's target with ``?programme=…&measure=…``).
+Exports of the current selection (formats in :mod:`dashboard.exports`):
+``/export/<id>/indicators.csv?layers=a,b[&programme=…&measure=…][&sep=;]``,
+``/export/<id>/measures.csv``, ``/export/<id>/<layer>.geojson`` and ``.gpkg`` (EPSG:2154; a
+measure's target with ``layer`` = ``target`` and ``?programme=…&measure=…``).
 
-Unknown ids give a 404 with ``{"error": "…"}``; any other failure a 500 with a JSON error (the
+Every layer given out (API and exports) says where it comes from: a top-level GeoJSON member
+``cartopolis`` (territory, layer, ``provenance`` = ``fictional`` / ``real``, publishers, licences,
+vintages, attribution, note) and per-feature columns ``provenance`` and ``licence``.
+
+Unknown ids give a 404 with ``{"error": "…"}``; an unavailable layer adds its ``status``,
+``reason``, ``urls`` and ``declared`` sources; any other failure a 500 with a JSON error (the
 traceback goes to the server log, never to the client).
 """
 
@@ -29,12 +36,10 @@ from pathlib import Path
 import flask
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from pipelines.schemas import CONTEXT_LAYERS, LAYERS
-from pipelines.settings import CRS_L93, CRS_WGS84
 
-from . import maps
+from . import exports, maps
 from .data import Data
 
 log = logging.getLogger(__name__)
@@ -42,7 +47,22 @@ EXPORT_LAYERS = (*LAYERS, *CONTEXT_LAYERS)
 
 
 class NotFound(Exception):
-    """An unknown territory, layer, programme or measure (becomes a 404 JSON answer)."""
+    """An unknown territory, layer, programme or measure (becomes a 404 JSON answer).
+
+    ``details`` are added to the JSON body next to ``error`` (status, reason, urls…).
+    """
+
+    code = 404
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.details = details
+
+
+class BadQuery(NotFound):
+    """A query parameter with a value the route does not know (a 400 JSON answer)."""
+
+    code = 400
 
 
 def _json(data: object, status: int = 200) -> flask.Response:
@@ -99,21 +119,36 @@ def _layer_frame(data: Data, tid: str, layer: str) -> gpd.GeoDataFrame:
     if frame is None:
         entry = data.layer_entry(tid, layer) or {}
         reason = entry.get("reason") or "couche non construite"
-        raise NotFound(f"couche « {layer} » indisponible pour « {tid} » : {reason}")
+        # Stores built before ``declared`` was recorded only have the source ids.
+        declared = entry.get("declared") or [{"id": sid} for sid in entry.get("sources") or []]
+        raise NotFound(
+            f"couche « {layer} » indisponible pour « {tid} » : {reason}",
+            territory=tid,
+            layer=layer,
+            status=entry.get("status") or "absent",
+            reason=reason,
+            urls=list(entry.get("urls") or []),
+            declared=declared,
+        )
     return frame
 
 
-def _selection(data: Data, tid: str, layer: str, args) -> tuple[gpd.GeoDataFrame, str]:
-    """The frame to export and its file stem: a layer, or a measure's target (``layer == target``)."""
-    if layer != "target":
-        return _layer_frame(data, tid, layer), f"{tid}_{layer}"
+def _measure(data: Data, args):
+    """The (programme, measure) named by ``?programme=…&measure=…`` (NotFound when unknown)."""
     programme = data.programme(args.get("programme"))
     if programme is None:
         raise NotFound(f"programme inconnu : « {args.get('programme')} »")
     try:
-        measure = programme.measure(args.get("measure", ""))
+        return programme, programme.measure(args.get("measure", ""))
     except KeyError:
         raise NotFound(f"mesure inconnue : « {args.get('measure')} »") from None
+
+
+def _selection(data: Data, tid: str, layer: str, args) -> tuple[gpd.GeoDataFrame, str, str]:
+    """The frame to export, its file stem and its layer: a layer, or a measure's target (``target``)."""
+    if layer != "target":
+        return _layer_frame(data, tid, layer), f"{tid}_{layer}", layer
+    _, measure = _measure(data, args)
     if measure.target is None:
         raise NotFound(f"la mesure « {measure.id} » n'a pas de lieu (non spatialisée)")
     frame = _layer_frame(data, tid, measure.target.layer)
@@ -122,7 +157,42 @@ def _selection(data: Data, tid: str, layer: str, args) -> tuple[gpd.GeoDataFrame
     area = maps.scope_area(t.scope, data.frame(tid, "qpv"), data.frame(tid, "commune"))
     if area is not None:
         chosen = chosen[chosen.intersects(area)]
-    return chosen, f"{tid}_{measure.id}"
+    return chosen, f"{tid}_{measure.id}", t.layer
+
+
+def _csv_response(text: str, name: str) -> flask.Response:
+    response = flask.Response(text, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _separator(args) -> str:
+    sep = args.get("sep", ",")
+    if sep not in (",", ";"):
+        raise BadQuery(f"séparateur inconnu : « {sep} » (« , » ou « ; »)")
+    return sep
+
+
+def _measure_result(data: Data, tid: str, programme: str, measure) -> tuple[pd.Series, pd.DataFrame | None]:
+    """The measure's row of ``measures.parquet`` and its rows of ``measures_qpv.parquet``.
+
+    A measure missing from the table (measures not recomputed since the programme changed) gets
+    a row with status ``non_evaluee`` and a reason, so the export says so instead of failing.
+    """
+    layer = measure.target.layer if measure.target is not None else None
+    table = data.table(tid, "measures")
+    rows = None if table is None else table[(table["programme"] == programme) & (table["measure_id"] == measure.id)]
+    if rows is None or rows.empty:
+        reason = "mesure non évaluée pour ce territoire : relancer le calcul des mesures"
+        row = {"programme": programme, "measure_id": measure.id, "territory": tid, "layer": layer}
+        return pd.Series({**row, "need": None, "status": "non_evaluee", "reason": reason}), None
+    row = rows.iloc[0].copy()
+    if not isinstance(row.get("layer"), str) and layer:  # older tables had no layer column
+        row["layer"] = layer
+    per_qpv = data.table(tid, "measures_qpv")
+    if per_qpv is not None:
+        per_qpv = per_qpv[(per_qpv["programme"] == programme) & (per_qpv["measure_id"] == measure.id)]
+    return row, per_qpv
 
 
 def _send_temp(path: Path, name: str, mimetype: str) -> flask.Response:
@@ -132,26 +202,12 @@ def _send_temp(path: Path, name: str, mimetype: str) -> flask.Response:
     return response
 
 
-def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str) -> Path:
-    """Write a frame as GeoJSON (EPSG:4326) or GeoPackage (EPSG:2154) with pyogrio; return the path."""
-    frame = maps.export_frame(frame)
-    if fmt == "geojson":
-        path = folder / f"{stem}.geojson"
-        out = frame.to_crs(CRS_WGS84)
-        out["geometry"] = maps.round_coordinates(out.geometry.values)
-        pyogrio.write_dataframe(out, path, driver="GeoJSON", layer=stem)
-    else:
-        path = folder / f"{stem}.gpkg"
-        pyogrio.write_dataframe(frame.to_crs(CRS_L93), path, driver="GPKG", layer=stem)
-    return path
-
-
 def register(server: flask.Flask, data: Data) -> None:
     """Add the API, map and export routes to ``server``."""
 
     @server.errorhandler(NotFound)
     def _not_found(exc: NotFound):
-        return _json({"error": str(exc)}, 404)
+        return _json({"error": str(exc), **exc.details}, exc.code)
 
     def _guard(view):
         # Every route answers JSON on failure; the traceback stays in the server log.
@@ -187,24 +243,30 @@ def register(server: flask.Flask, data: Data) -> None:
     @_guard
     def api_layer(key: str, layer: str):
         tid = _territory(data, key)
-        frame = maps.export_frame(_layer_frame(data, tid, layer))
+        info = exports.provenance(data.manifest(tid), tid, layer)
+        frame = exports.label_features(maps.export_frame(_layer_frame(data, tid, layer)), info)
         out = maps.to_wgs84(frame)
         props = pd.DataFrame(out.drop(columns="geometry"))
         props = props.astype(object).where(props.notna(), None)
-        text = maps.feature_collection(out, props)
+        text = exports.with_member(maps.feature_collection(out, props), info)
         return flask.Response(text, mimetype="application/geo+json")
 
     @server.route("/api/territories/<key>/indicators")
     @_guard
     def api_indicators(key: str):
         tid = _territory(data, key)
+        manifest = data.manifest(tid)
         table = data.table(tid, "indicators")
         measures = data.table(tid, "measures")
+        provenance = exports.territory_provenance(manifest)
         return _json(
             {
                 "territory": tid,
-                "indicators": [] if table is None else _records(table),
-                "measures": [] if measures is None else _records(measures),
+                "fictional": provenance == "fictional",
+                "provenance": provenance,
+                "note": exports.FICTIONAL_NOTE if provenance == "fictional" else exports.REAL_NOTE,
+                "indicators": [] if table is None else _records(exports.add_provenance(table, manifest, tid)),
+                "measures": [] if measures is None else _records(exports.add_provenance(measures, manifest, tid)),
             }
         )
 
@@ -262,17 +324,31 @@ def register(server: flask.Flask, data: Data) -> None:
     @_guard
     def export_indicators(key: str):
         tid = _territory(data, key)
+        args = flask.request.args
+        sep = _separator(args)
         table = data.table(tid, "indicators")
         if table is None:
             raise NotFound(f"aucun indicateur calculé pour « {tid} »")
-        wanted = [x for x in flask.request.args.get("layers", "").split(",") if x]
-        if wanted and "layer" in table:
-            # the zone rows (area, residents) are the denominators of every other indicator
-            table = table[table["layer"].isin([*wanted, "zone"])]
-        text = table.to_csv(index=False)
-        response = flask.Response("\ufeff" + text, mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="{tid}_indicateurs.csv"'
-        return response
+        wanted = [x for x in args.get("layers", "").split(",") if x]
+        row = per_qpv = None
+        name = f"{tid}_indicateurs.csv"
+        if args.get("programme") or args.get("measure"):
+            programme, measure = _measure(data, args)
+            row, per_qpv = _measure_result(data, tid, programme.id, measure)
+            name = f"{tid}_{measure.id}_indicateurs.csv"
+        out = exports.selection_table(data.manifest(tid), tid, table, wanted, row, per_qpv)
+        return _csv_response(exports.to_csv(out, sep), name)
+
+    @server.route("/export/<key>/measures.csv")
+    @_guard
+    def export_measures(key: str):
+        tid = _territory(data, key)
+        sep = _separator(flask.request.args)
+        table = data.table(tid, "measures")
+        if table is None:
+            raise NotFound(f"aucune mesure évaluée pour « {tid} »")
+        out = exports.add_provenance(table, data.manifest(tid), tid)
+        return _csv_response(exports.to_csv(out, sep), f"{tid}_mesures.csv")
 
     @server.route("/export/<key>/<layer>.<fmt>")
     @_guard
@@ -280,8 +356,9 @@ def register(server: flask.Flask, data: Data) -> None:
         if fmt not in ("geojson", "gpkg"):
             raise NotFound(f"format inconnu : « {fmt} » (geojson ou gpkg)")
         tid = _territory(data, key)
-        frame, stem = _selection(data, tid, layer, flask.request.args)
+        frame, stem, source_layer = _selection(data, tid, layer, flask.request.args)
+        info = exports.provenance(data.manifest(tid), tid, source_layer)
         with tempfile.TemporaryDirectory(prefix="cartopolis-export-") as folder:
-            path = write_export(frame, fmt, Path(folder), stem)
+            path = exports.write_export(frame, fmt, Path(folder), stem, info)
             mimetype = "application/geo+json" if fmt == "geojson" else "application/geopackage+sqlite3"
             return _send_temp(path, os.path.basename(path), mimetype)

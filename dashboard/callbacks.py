@@ -347,7 +347,8 @@ def register(app: dash.Dash, data: Data) -> None:
             if point is None:
                 return None, [], html.P("Lieu introuvable.", className="small"), no_update
         where = [round(point.x, 6), round(point.y, 6)]
-        card = views.place_card(data, territory, to_l93(point.x, point.y), label)
+        street = search.partition(":")[2] if ctx.triggered_id != "map" and search.startswith("rue:") else None
+        card = views.place_card(data, territory, to_l93(point.x, point.y), label, street)
         new_tab = "quartier" if tab in ("carte", "quartier") else no_update
         return where, state.place_children(where), card, new_tab
 

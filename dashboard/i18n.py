@@ -42,13 +42,17 @@ EMPTY_STORE = (
     "--territory all --offline`) puis rechargez la page."
 )
 
-#: Toggleable map layers, in display order (commune is always drawn).
-LAYER_LABELS: dict[str, str] = {name: schema.label for name, schema in SCHEMAS.items()}
+#: Toggleable map layers, in display order (commune is always drawn). Streets are only context:
+#: their provenance (OSM or fictional) is said by the badge, not by the label.
+LAYER_LABELS: dict[str, str] = {name: schema.label for name, schema in SCHEMAS.items()} | {"streets": "Rues"}
 
 #: Legend entries per layer: (key, French label, colour).
 LEGENDS: dict[str, list[tuple[str, str, str]]] = {
     "commune": [("commune", "Limite communale", "#333333")],
-    "qpv": [("qpv", "Quartier prioritaire (QPV)", "#7b3294")],
+    "qpv": [
+        ("qpv", "Quartier prioritaire (QPV), contour exact", "#7b3294"),
+        ("qpv_approx", "QPV au contour 2015 (approximatif, pointillés fins)", "#7b3294"),
+    ],
     "flood": [
         ("fort", "Inondation — scénario fort (crue fréquente)", "#08306b"),
         ("moyen", "Inondation — scénario moyen", "#2171b5"),
@@ -58,7 +62,7 @@ LEGENDS: dict[str, list[tuple[str, str, str]]] = {
     "heat": [
         ("chaud", "Zone climatique chaude", "#d7301f"),
         ("tiede", "Zone climatique tiède", "#fc8d59"),
-        ("frais", "Zone climatique fraîche", "#91bfdb"),
+        ("frais", "Zone climatique fraîche", "#c7e9c0"),
     ],
     "shops": [
         ("actif", "Commerce actif", "#1a9850"),
@@ -79,7 +83,7 @@ LEGENDS: dict[str, list[tuple[str, str, str]]] = {
         ("p1", "Densité moyenne", "#fdbb84"),
         ("p2", "Densité forte", "#e34a33"),
     ],
-    "streets": [("streets", "Rues (OpenStreetMap)", "#9e9e9e")],
+    "streets": [("streets", "Rues", "#9e9e9e")],
     "target": [("target", "Cible de la mesure sélectionnée", "#ffd700")],
 }
 
@@ -146,6 +150,155 @@ MEASURE_STATUS = {
 }
 
 
+#: How a QPV contour was obtained (``perimeter_status`` of the qpv layer), said in the UI.
+PERIMETER = {
+    "exact": "contour exact",
+    "contour 2015, modifié en 2024": "contour 2015, modifié en 2024 (approximatif)",
+    "contour 2015": "contour 2015 (statut 2024 inconnu)",
+    "indisponible": "contour indisponible",
+}
+#: Statuses whose contour is drawn (and counted) as an approximation.
+APPROXIMATE = frozenset({"contour 2015, modifié en 2024", "contour 2015"})
+
+
+def perimeter_label(status: object) -> str:
+    """French wording of a QPV ``perimeter_status`` (unknown values as they are, missing as exact)."""
+    if status is None or (isinstance(status, float) and math.isnan(status)) or status == "":
+        return PERIMETER["exact"]
+    return PERIMETER.get(str(status), str(status))
+
+
+#: Heat classes and local climate zones (Stewart & Oke 2012) in words, for tooltips.
+HEAT_CLASSES = {"chaud": "Zone chaude", "tiede": "Zone tiède", "frais": "Zone fraîche"}
+LCZ = {
+    "1": "bâti compact haut",
+    "2": "bâti compact moyen",
+    "3": "bâti compact bas",
+    "4": "bâti ouvert haut",
+    "5": "bâti ouvert moyen",
+    "6": "bâti ouvert bas",
+    "7": "bâti léger bas",
+    "8": "grands bâtiments bas",
+    "9": "bâti épars",
+    "10": "industrie lourde",
+    "A": "arbres denses",
+    "B": "arbres épars",
+    "C": "broussailles",
+    "D": "végétation basse",
+    "E": "sol nu ou minéral",
+    "F": "sable ou sol nu",
+    "G": "eau",
+}
+#: OSM shop categories (``shop=*`` / ``craft=*`` / ``amenity=*`` values) in French; others fall back.
+SHOP_CATEGORIES = {
+    "bakery": "boulangerie",
+    "beauty": "institut de beauté",
+    "hairdresser": "coiffeur",
+    "craft": "artisan",
+    "butcher": "boucherie",
+    "convenience": "épicerie",
+    "supermarket": "supermarché",
+    "clothes": "vêtements",
+    "shoes": "chaussures",
+    "florist": "fleuriste",
+    "optician": "opticien",
+    "pharmacy": "pharmacie",
+    "books": "librairie",
+    "newsagent": "presse",
+    "tobacco": "tabac",
+    "jewelry": "bijouterie",
+    "car_repair": "garage",
+    "car": "automobiles",
+    "mobile_phone": "téléphonie",
+    "electronics": "électronique",
+    "furniture": "ameublement",
+    "hardware": "quincaillerie",
+    "doityourself": "bricolage",
+    "pastry": "pâtisserie",
+    "greengrocer": "primeur",
+    "deli": "traiteur",
+    "wine": "caviste",
+    "alcohol": "caviste",
+    "gift": "cadeaux",
+    "travel_agency": "agence de voyages",
+    "estate_agent": "agence immobilière",
+    "dry_cleaning": "pressing",
+    "laundry": "laverie",
+    "tattoo": "tatoueur",
+    "bicycle": "cycles",
+    "sports": "articles de sport",
+    "toys": "jouets",
+    "pet": "animalerie",
+    "cosmetics": "cosmétiques",
+    "chemist": "droguerie",
+    "variety_store": "bazar",
+    "second_hand": "dépôt-vente",
+    "charity": "boutique solidaire",
+    "funeral_directors": "pompes funèbres",
+    "copyshop": "reprographie",
+    "photo": "photographe",
+    "computer": "informatique",
+    "kiosk": "kiosque",
+    "massage": "massage",
+    "interior_decoration": "décoration",
+    "bag": "maroquinerie",
+    "music": "musique",
+    "art": "galerie d'art",
+    "frame": "encadrement",
+    "vacant": "local vacant",
+    "hearing_aids": "audioprothésiste",
+    "kitchen": "cuisines",
+    "ticket": "billetterie",
+    "e-cigarette": "cigarette électronique",
+    "paint": "peinture",
+    "coffee": "torréfacteur",
+    "health_food": "produits diététiques",
+    "seafood": "poissonnerie",
+    "medical_supply": "matériel médical",
+    "confectionery": "confiserie",
+    "perfumery": "parfumerie",
+    "chocolate": "chocolatier",
+    "garden_centre": "jardinerie",
+    "cheese": "fromagerie",
+    "non précisé": "commerce (type non précisé)",
+    "yes": "commerce",
+}
+
+
+def shop_category(category: object) -> str:
+    """French name of an OSM shop category; unknown ones: « commerce (value) »."""
+    key = "" if category is None else str(category)
+    if key in SHOP_CATEGORIES:
+        return SHOP_CATEGORIES[key]
+    return f"commerce ({key.replace('_', ' ')})" if key else "commerce"
+
+
+def heat_label(heat_class: object, lcz: object) -> str:
+    """« Zone tiède (LCZ 6 : bâti ouvert bas) »."""
+    name = HEAT_CLASSES.get(str(heat_class), f"Zone {heat_class}")
+    code = "" if lcz is None else str(lcz)
+    words = LCZ.get(code)
+    return f"{name} (LCZ {code} : {words})" if words else (f"{name} (LCZ {code})" if code else name)
+
+
+def flood_label(scenario: object) -> str:
+    """« Inondation, scénario moyen avec changement climatique »."""
+    return f"Inondation, {CLASS_LABELS['flood'].get(str(scenario), str(scenario).replace('_', ' '))}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """« 1 vitrine vide », « 3 vitrines vides » (French: 0 and 1 are singular).
+
+    ``plural_form`` defaults to every word of ``singular`` with an ``s`` (« vitrine vide » →
+    « vitrines vides »); pass it for other forms (« mesure non spatialisée » is regular, « local » is not).
+    """
+    if abs(count) < 2:
+        word = singular
+    else:
+        word = plural_form or " ".join(w if w.endswith(("s", "x")) else w + "s" for w in singular.split(" "))
+    return f"{fmt_number(count)} {word}"
+
+
 def layer_label(layer: str) -> str:
     """French label of a layer id (the id itself when unknown)."""
     return LAYER_LABELS.get(layer, layer)
@@ -188,6 +341,8 @@ def fmt_share(value: object, digits: int = 1) -> str:
 
 #: Units that mean a share 0–1 (shown as a percentage).
 SHARE_UNITS = frozenset({"share", "part", "ratio_0_1"})
+#: Units of counts of people or households (rounded to whole numbers).
+PERSON_UNITS = frozenset({"habitants", "hab.", "ménages", "residents"})
 
 
 def fmt_value(value: object, unit: str | None, bare: bool = False) -> str:
@@ -202,6 +357,8 @@ def fmt_value(value: object, unit: str | None, bare: bool = False) -> str:
     except (TypeError, ValueError):
         return fmt_number(value)
     digits = 2 if abs(number) < 10 else (1 if abs(number) < 1000 else 0)
+    if unit in PERSON_UNITS:  # people are counted whole: « 119 habitants », not « 118,6 »
+        digits = 0
     text = fmt_number(round(number, digits), digits)
     if bare or not unit or unit in ("count", "nombre"):
         return text

@@ -88,7 +88,7 @@ def _carte_panel(data: Data, props: dict, layer_props: dict, view: ViewState) ->
         dcc.Checklist(
             id="layers",
             options=props["layer_options"],
-            value=view.layers,
+            value=view.layers,  # unavailable layers have other values (views.layer_options): never ticked
             className="layer-list",
             inputClassName="me-2",
         ),
@@ -255,6 +255,13 @@ def build_layout(data: Data, search: str = "") -> html.Div:
             html.Div(id="url-sink", hidden=True),
             _header(data, view, options),
             notice,
+            html.Div(
+                [html.P(text, className="mb-0") for text in view.notices],
+                id="url-notice",
+                role="status",
+                className="notice notice-warning",
+                hidden=not view.notices,
+            ),
             _tabs(tabs),
             html.Main(
                 [

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipelines.measures import SELECTIONS
 from pipelines.settings import CRS_L93, CRS_WGS84
 
 from . import i18n
@@ -90,6 +91,9 @@ def legend_keys(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     index = frame.index
     if layer == "flood":
         return frame["scenario"].astype(str)
+    if layer == "qpv":
+        approx = frame["perimeter_status"].isin(i18n.APPROXIMATE) if "perimeter_status" in frame else False
+        return pd.Series(np.where(approx, "qpv_approx", "qpv"), index=index)
     if layer == "heat":
         return frame["heat_class"].astype(str)
     if layer == "shops":
@@ -109,14 +113,17 @@ def _tooltips(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     """Short French text of each feature, shown on hover."""
     if layer == "qpv":
         code = frame["code_qp"].fillna(frame["code_qp_2015"]).fillna("")
-        return "QPV " + frame["name"].astype(str) + " (" + code.astype(str) + ")"
+        status = frame.get("perimeter_status", pd.Series(None, index=frame.index, dtype=object))
+        words = status.astype(object).map(i18n.perimeter_label)
+        return "QPV " + frame["name"].astype(str) + " (" + code.astype(str) + ") — " + words
     if layer == "flood":
-        return "Inondation, scénario " + frame["scenario"].astype(str)
+        return frame["scenario"].map(i18n.flood_label)
     if layer == "heat":
-        return "Zone " + frame["heat_class"].astype(str) + " (LCZ " + frame["lcz"].astype(str) + ")"
+        labels = [i18n.heat_label(h, z) for h, z in zip(frame["heat_class"], frame["lcz"], strict=True)]
+        return pd.Series(labels, index=frame.index)
     if layer == "shops":
         name = frame["name"].fillna("").astype(str)
-        state = np.where(frame["vacant"].astype(bool), "vitrine vide", frame["category"].astype(str))
+        state = np.where(frame["vacant"].astype(bool), "vitrine vide", frame["category"].map(i18n.shop_category))
         return (name + " — " + pd.Series(state, index=frame.index)).str.strip(" —")
     if layer == "cycle":
         return frame["facility"].astype(str) + " (" + frame["status"].astype(str) + ")"
@@ -250,7 +257,7 @@ def _json_default(value: object) -> object:
 
 #: Attributes kept for the map per layer (the API and the exports keep every column).
 MAP_COLUMNS = {
-    "qpv": ["name", "code_qp", "code_qp_2015"],
+    "qpv": ["name", "code_qp", "code_qp_2015", "perimeter_status"],
     "flood": ["scenario"],
     "heat": ["heat_class", "lcz"],
     "shops": ["name", "category", "vacant"],
@@ -349,7 +356,8 @@ def target_frame(
     """
     chosen = select_features(layer, frame, select)
     area = scope_area(scope, qpv, commune)
-    label = f"Cible : {i18n.layer_label(layer)}, {select.replace('_', ' ')}"
+    words = SELECTIONS.get(layer, {}).get(select, select.replace("_", " "))
+    label = f"Cible : {i18n.layer_label(layer)}, {words}"
     if area is not None and len(chosen):
         polygonal = chosen.geom_type.isin(["Polygon", "MultiPolygon"]).all()
         if polygonal:
@@ -368,6 +376,36 @@ def target_frame(
 
 
 # -- tables ---------------------------------------------------------------------------------------
+def street_anchor(lines: gpd.GeoSeries, commune: shapely.Geometry | None) -> tuple[shapely.Point, shapely.Geometry]:
+    """Where a street search lands: the midpoint of the street's length inside the commune.
+
+    Parameters
+    ----------
+    lines : GeoSeries
+        Every segment of the street (EPSG:2154, m).
+    commune : shapely geometry or None
+        The commune; None (or a street wholly outside it) keeps the whole street.
+
+    Returns
+    -------
+    (Point, geometry)
+        The point at half the in-commune length (m) of the merged street, and the whole street
+        (segments merged), around which "nearby" is measured.
+    """
+    whole = shapely.line_merge(shapely.union_all(lines.values))
+    inside = whole.intersection(commune) if commune is not None else whole
+    if inside.is_empty or inside.length == 0:
+        inside = whole
+    parts = list(getattr(inside, "geoms", [inside]))
+    parts = [g for g in parts if g.length > 0] or [inside]
+    half = sum(g.length for g in parts) / 2
+    for part in parts:
+        if half <= part.length:
+            return part.interpolate(half), whole
+        half -= part.length
+    return parts[-1].interpolate(1.0, normalized=True), whole
+
+
 def layer_summary(layer: str, frame: gpd.GeoDataFrame) -> list[dict]:
     """Rows for the accessible table beside the map: one per legend class (count, km², km)."""
     if frame is None or not len(frame):

@@ -24,7 +24,7 @@ class PlaceCard:
     """Facts about one place; ``None`` means the layer is not available for the territory."""
 
     in_commune: bool
-    qpv: list[dict] | None = None  # [{name, code}] (empty list: not in a QPV)
+    qpv: list[dict] | None = None  # [{name, code, perimeter}] (empty list: not in a QPV)
     flood: list[str] | None = None  # scenarios covering the place, most frequent first
     heat: str | None = None  # heat class, "" when no LCZ polygon covers the place
     shops: int | None = None
@@ -39,7 +39,12 @@ def _covering(frame: gpd.GeoDataFrame, point: shapely.Point) -> gpd.GeoDataFrame
     return frame.iloc[hits]
 
 
-def describe_place(point: shapely.Point, layers: dict[str, gpd.GeoDataFrame | None], near_m: float = maps.NEAR_M):
+def describe_place(
+    point: shapely.Point,
+    layers: dict[str, gpd.GeoDataFrame | None],
+    near_m: float = maps.NEAR_M,
+    around: shapely.Geometry | None = None,
+):
     """The card of a place.
 
     Parameters
@@ -50,6 +55,9 @@ def describe_place(point: shapely.Point, layers: dict[str, gpd.GeoDataFrame | No
         Layer id → frame in EPSG:2154, or None when the layer is not available.
     near_m : float
         Radius (m) for "shops nearby".
+    around : shapely geometry, optional
+        What "nearby" is measured from (EPSG:2154): a whole street when a street was searched;
+        the point itself by default.
     """
     commune = layers.get("commune")
     card = PlaceCard(in_commune=bool(commune is not None and len(_covering(commune, point))))
@@ -57,7 +65,11 @@ def describe_place(point: shapely.Point, layers: dict[str, gpd.GeoDataFrame | No
     if qpv is not None:
         hits = _covering(qpv[qpv.geometry.notna()], point)
         card.qpv = [
-            {"name": str(row["name"]), "code": str(row.get("code_qp") or row.get("code_qp_2015") or "")}
+            {
+                "name": str(row["name"]),
+                "code": str(row.get("code_qp") or row.get("code_qp_2015") or ""),
+                "perimeter": row.get("perimeter_status"),
+            }
             for _, row in hits.iterrows()
         ]
     flood = layers.get("flood")
@@ -70,7 +82,8 @@ def describe_place(point: shapely.Point, layers: dict[str, gpd.GeoDataFrame | No
         card.heat = classes[0] if classes else ""
     shops = layers.get("shops")
     if shops is not None:
-        near = shops.iloc[shops.sindex.query(point.buffer(near_m), predicate="intersects")]
+        probe = (around if around is not None else point).buffer(near_m)
+        near = shops.iloc[shops.sindex.query(probe, predicate="intersects")]
         card.shops = int(len(near))
         card.vacant = int(near["vacant"].astype(bool).sum())
     cycle = layers.get("cycle")

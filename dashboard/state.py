@@ -31,6 +31,8 @@ class ViewState:
     measure: str | None = None
     layers: list[str] = field(default_factory=lambda: list(maps.DEFAULT_LAYERS))
     classes: dict[str, list[str]] = field(default_factory=dict)
+    #: French notices of what the URL asked for and could not be shown (unknown ids).
+    notices: list[str] = field(default_factory=list)
 
 
 def parse_query(search: str | None) -> dict:
@@ -48,22 +50,34 @@ def query_of_url(url: str | None) -> str:
 
 
 def resolve_state(data: Data, search: str | None) -> ViewState:
-    """A valid state from a URL query: unknown ids fall back to the defaults.
+    """A valid state from a URL query: unknown ids fall back to the defaults, with a notice.
 
     The territory defaults to the first built one (the national overview when none); the
-    programme to the territory's first; the measure must belong to the programme.
+    programme to the territory's first; the measure must belong to the programme. Each unknown
+    id given in the URL adds a French notice (``notices``) naming it and what is shown instead.
     """
     query = parse_query(search)
     ids = data.territory_ids()
+    notices = []
     if query["t"] == i18n.NATIONAL:
         territory = i18n.NATIONAL
     else:
         territory = data.resolve(query["t"]) or (ids[0] if ids else i18n.NATIONAL)
+        if query["t"] and not data.resolve(query["t"]):
+            notices.append(f"territoire inconnu « {query['t']} » : {territory_name(data, territory)} affiché")
     options = programme_options(data, territory)
     values = [o["value"] for o in options]
     programme = query["p"] if query["p"] in values else (values[0] if values else None)
+    if query["p"] and query["p"] not in values:
+        shown = data.programme(programme)
+        notices.append(
+            f"programme inconnu pour ce territoire « {query['p']} » : "
+            + (f"{shown.title} affiché" if shown else "aucun programme affiché")
+        )
     found = data.programme(programme)
     measure = query["m"] if found and any(m.id == query["m"] and m.spatial for m in found.measures) else None
+    if query["m"] and measure is None and not (found and any(m.id == query["m"] for m in found.measures)):
+        notices.append(f"mesure inconnue « {query['m']} » : aucune mesure choisie")
     return ViewState(
         territory=territory,
         tab=query["v"] if query["v"] in i18n.TABS else "carte",
@@ -71,7 +85,18 @@ def resolve_state(data: Data, search: str | None) -> ViewState:
         measure=measure,
         layers=query["l"] if query["l"] is not None else list(maps.DEFAULT_LAYERS),
         classes=query["c"],
+        notices=notices,
     )
+
+
+def territory_name(data: Data, territory: str) -> str:
+    """The territory's name (« la vue nationale » for the overview)."""
+    if is_national(territory):
+        return "la vue nationale"
+    return next((i.get("name", territory) for i in data.territories() if i["id"] == territory), territory)
+
+
+NO_LAYERS = "Choisissez un territoire pour afficher ses couches."
 
 
 def is_national(territory: str | None) -> bool:
@@ -86,18 +111,20 @@ def programme_options(data: Data, territory: str | None) -> list[dict]:
 
 
 def class_props(data: Data, territory: str | None, layers: list[str], classes: dict | None) -> list:
-    """The lists of class checkboxes under the layer list (none for the national overview)."""
+    """The lists of class checkboxes under the layer list; for the national overview (no layers)
+    the sentence saying why the list is empty."""
     if is_national(territory):
-        return []
+        return [html.P(NO_LAYERS, className="small")]
     return views.class_lists(data, territory, layers or [], classes or {})
 
 
 def territory_props(data: Data, territory: str | None) -> dict:
     """Layer checklist, unavailable layers, programmes, search options and map viewport."""
     if is_national(territory):
+        # no layer boxes at all (rather than a column of disabled ones): the notes say why
         return {
-            "layer_options": [{"label": i18n.layer_label(x), "value": x, "disabled": True} for x in maps.TOGGLE_LAYERS],
-            "layer_notes": html.P("Choisissez un territoire pour afficher ses couches.", className="small"),
+            "layer_options": [],
+            "layer_notes": html.Div(),
             "programme_options": programme_options(data, territory),
             "place_options": [],
             "viewport": {"bounds": maps.FRANCE_BOUNDS},

@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from dash import dcc, html
+from unidecode import unidecode
 
 from pipelines.measures import SCOPES, SELECTIONS, THEMES
 from pipelines.schemas import CONTEXT_LAYERS, LAYERS
@@ -24,6 +25,8 @@ from .data import Data
 from .maps import TOGGLE_LAYERS, pane_name
 
 ALL_LAYERS = (*LAYERS, *CONTEXT_LAYERS)
+#: Checklist value suffix of an unavailable layer (see :func:`layer_options`).
+UNAVAILABLE_VALUE = "indisponible"
 
 
 # -- styles ---------------------------------------------------------------------------------------
@@ -38,6 +41,9 @@ def _path_style(layer: str, colour: str, key: str) -> dict:
     if layer == "shops":
         return {"color": "#ffffff", "weight": 1, "fillColor": colour, "fillOpacity": 0.95, "radius": 5}
     if layer == "qpv":
+        # an approximate (2015) contour: thinner, dotted, lighter fill — never mistaken for an exact one
+        if key == "qpv_approx":
+            return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.06, "dashArray": "1 5"}
         return {"color": colour, "weight": 2.5, "fillColor": colour, "fillOpacity": 0.12, "dashArray": "4 3"}
     if layer == "target":
         return {"color": "#b8860b", "weight": 3, "fillColor": colour, "fillOpacity": 0.35, "radius": 7}
@@ -114,7 +120,11 @@ def _entry(data: Data, territory: str, layer: str) -> dict:
 
 
 def layer_options(data: Data, territory: str) -> list[dict]:
-    """Checklist options: available layers enabled; the others disabled and labelled « indisponible »."""
+    """Checklist options: available layers enabled; the others disabled and labelled « indisponible ».
+
+    An unavailable layer's value is ``<layer>:indisponible``, never in the checklist's value, so
+    its disabled box is never shown ticked (the view keeps the layer: another territory may have it).
+    """
     options = []
     for layer in TOGGLE_LAYERS:
         entry = _entry(data, territory, layer)
@@ -124,7 +134,7 @@ def layer_options(data: Data, territory: str) -> list[dict]:
             label += f" ({i18n.fmt_number(entry.get('rows', 0))})"
         else:
             label += f" — {i18n.STATUS.get(entry.get('status'), 'indisponible')}"
-        options.append({"label": label, "value": layer, "disabled": not ok})
+        options.append({"label": label, "value": layer if ok else f"{layer}:{UNAVAILABLE_VALUE}", "disabled": not ok})
     return options
 
 
@@ -255,6 +265,8 @@ def legend(data: Data, territory: str, layers: list[str], classes: dict[str, lis
             style = {"background": colour, "borderColor": colour}
             if key == "projet":
                 style = {"background": f"repeating-linear-gradient(90deg, {colour} 0 5px, transparent 5px 9px)"}
+            if key == "qpv_approx":
+                swatch_class, style = "swatch dotted", {"borderColor": colour}
             rows.append(html.Li([html.Span(className=swatch_class, style=style), label]))
     return [html.Ul(rows, className="legend-list")]
 
@@ -281,18 +293,42 @@ def badges(data: Data, territory: str, layers: list[str]) -> list:
     for layer in ("commune", *[x for x in TOGGLE_LAYERS if x in layers]):
         if not data.layer_ok(territory, layer):
             continue
-        entry = _entry(data, territory, layer)
-        prov = entry.get("provenance") or {}
-        text = " · ".join(
-            ", ".join(str(v) for v in prov.get(key) or []) for key in ("publishers", "vintages", "licences")
-        )
-        out.append(
-            html.Div(
-                [provenance_badge(entry), html.Strong(i18n.layer_label(layer)), f" — {text}"],
-                className="source-badge",
-            )
-        )
+        out.append(source_badge(_entry(data, territory, layer), layer))
     return out
+
+
+def source_badge(entry: dict, layer: str) -> html.Details:
+    """One line per layer (provenance, name, first publisher); « détails » opens the full text and notes."""
+    prov = entry.get("provenance") or {}
+    publishers = [str(v) for v in prov.get("publishers") or []]
+    short = publishers[0] if publishers else ""
+    if len(publishers) > 1:
+        short += f" +{len(publishers) - 1}"
+    full = [
+        html.Div(f"{title} : {', '.join(str(v) for v in prov.get(key) or []) or '—'}")
+        for key, title in (("publishers", "Producteur"), ("vintages", "Millésime"), ("licences", "Licence"))
+    ]
+    notes = layer_note_list(entry)
+    return html.Details(
+        [
+            html.Summary(
+                [
+                    provenance_badge(entry),
+                    html.Strong(i18n.layer_label(layer)),
+                    html.Span(f" — {short}" if short else "", className="badge-short"),
+                    html.Span("détails", className="badge-more"),
+                ]
+            ),
+            html.Div([*full, *([notes] if notes else [])], className="badge-body"),
+        ],
+        className="source-badge",
+    )
+
+
+def layer_note_list(entry: dict) -> html.Ul | None:
+    """The layer's manifest notes (French sentences), or None when it has none."""
+    notes = [str(n) for n in entry.get("notes") or [] if str(n).strip()]
+    return html.Ul([html.Li(n) for n in notes], className="layer-notes-list") if notes else None
 
 
 def _table(header: list[str], rows: list[list], caption: str | None = None, class_name: str = "") -> html.Table:
@@ -306,11 +342,25 @@ def _table(header: list[str], rows: list[list], caption: str | None = None, clas
     )
 
 
-def indicator_table(table: pd.DataFrame, layer: str) -> html.Table | None:
+def qpv_perimeters(data: Data, territory: str) -> dict[str, str]:
+    """``perimeter_status`` of each QPV of the territory, keyed by its 2024 and its 2015 code."""
+    qpv = data.frame(territory, "qpv")
+    if qpv is None or "perimeter_status" not in qpv:
+        return {}
+    out = {}
+    for row in qpv.itertuples():
+        for code in (getattr(row, "code_qp", None), getattr(row, "code_qp_2015", None)):
+            if isinstance(code, str) and code:
+                out.setdefault(code, row.perimeter_status)
+    return out
+
+
+def indicator_table(table: pd.DataFrame, layer: str, perimeters: dict[str, str] | None = None) -> html.Table | None:
     """Indicators of one layer, one row per indicator, one column per zone (QPV…, hors QPV, commune).
 
     The label is the table's own ``label`` column when present (French, written by the
-    pipeline), else :func:`dashboard.i18n.indicator_label`.
+    pipeline), else :func:`dashboard.i18n.indicator_label`. With ``perimeters`` (QPV code →
+    ``perimeter_status``) a first row says how each QPV's contour was obtained.
     """
     part = table[table["layer"] == layer]
     if part.empty:
@@ -324,6 +374,16 @@ def indicator_table(table: pd.DataFrame, layer: str) -> html.Table | None:
     )
     header = ["Indicateur", *[str(z) for z in zones["zone_name"]]]
     rows = []
+    if perimeters:
+        rows.append(
+            [
+                "Contour du quartier",
+                *[
+                    i18n.perimeter_label(perimeters.get(str(z))) if kind == "qpv" else "—"
+                    for z, kind in zip(zones["zone_id"], zones["zone_kind"], strict=True)
+                ],
+            ]
+        )
     for indicator, group in part.groupby("indicator", sort=False):
         first = group.iloc[0]
         unit = first.get("unit")
@@ -351,7 +411,11 @@ def map_table(data: Data, territory: str, layers: list[str], classes: dict[str, 
         out.append(html.P("Indicateurs non calculés pour ce territoire.", className="small"))
         return out
     for layer in ["zone", *[x for x in TOGGLE_LAYERS if x in layers]]:
-        table = data.memo(("indicators", layer), territory, lambda layer=layer: indicator_table(indicators, layer))
+        table = data.memo(
+            ("indicators", layer),
+            territory,
+            lambda layer=layer: indicator_table(indicators, layer, qpv_perimeters(data, territory)),
+        )
         if table is not None:
             out.append(table)
     return out
@@ -424,21 +488,49 @@ def national_badges() -> list:
 def national_table(data: Data) -> list:
     points = data.national_points()
     rows = [
-        ["Programme" if r.kind == "programme" else "Collectif", r.name, f"{r.commune} ({r.insee})", r.detail]
+        ["Programme" if r.kind == "programme" else "Collectif", r.name, f"{r.commune} ({r.insee})", _detail(r)]
         for r in points.itertuples()
     ]
     missing = points[points["lon"].isna()]
     out = [_table(["Type", "Nom", "Commune", "Détail"], rows, "Programmes et collectifs de la carte", "summary")]
     if len(missing):
-        out.append(html.P(f"{len(missing)} ligne(s) sans position sur la carte (voir « Détail »).", className="small"))
+        out.append(
+            html.P(
+                f"{i18n.plural(len(missing), 'ligne')} sans position sur la carte (voir « Détail »).", className="small"
+            )
+        )
     return out
 
 
+def _detail(row) -> object:
+    """A collective's description is quoted from its (English) site: said so, not translated."""
+    if row.kind != "collectif" or not isinstance(row.detail, str) or not row.detail.strip():
+        return row.detail
+    return html.Span([f"« {row.detail.strip()} » ", html.Em(COLLECTIVE_QUOTE, className="small")])
+
+
+COLLECTIVE_QUOTE = "(citation en anglais)"
+
+
 # -- Programmes -----------------------------------------------------------------------------------
+def distinct_measures(programme) -> list:
+    """The programme's measures without those that repeat an earlier one (``same_as``)."""
+    return [m for m in programme.measures if not m.same_as]
+
+
+def repeated_title(programme, measure) -> str | None:
+    """Title of the measure that ``measure`` repeats (its ``same_as``), or None."""
+    if not measure.same_as:
+        return None
+    first = next((m for m in programme.measures if m.id == measure.same_as), None)
+    return first.title if first is not None else measure.same_as
+
+
 def split_measures(programme, theme: str | None):
     """(measures with a target, measures without) of a programme, filtered by theme."""
     chosen = [m for m in programme.measures if not theme or theme in m.themes]
-    return [m for m in chosen if m.spatial], [m for m in chosen if not m.spatial]
+    spatial = [m for m in chosen if m.spatial and not m.same_as]
+    return spatial, [m for m in chosen if m not in spatial]
 
 
 def _theme_badges(measure) -> list:
@@ -456,11 +548,17 @@ def _quote(programme, measure) -> html.Figure:
 
 
 def non_spatial_list(programme, measures) -> list:
+    """Measures without a place; a repeat (``same_as``) is one line « reprise de : <title> », not counted."""
     if not measures:
         return [html.P("Aucune.", className="small")]
-    items = []
+    items, repeats = [], []
     for m in measures:
-        reason = m.non_spatial_reason or (f"même mesure que « {m.same_as} »" if m.same_as else "sans lieu désigné")
+        if m.same_as:
+            repeats.append(
+                html.Li([m.title, html.Span(f" — reprise de : {repeated_title(programme, m)}", className="small")])
+            )
+            continue
+        reason = m.non_spatial_reason or "sans lieu désigné"
         items.append(
             html.Details(
                 [
@@ -472,7 +570,13 @@ def non_spatial_list(programme, measures) -> list:
                 className="ns-measure",
             )
         )
-    return [html.P(f"{len(measures)} mesure(s) sans lieu, listées à part :", className="small"), *items]
+    out = [html.P(f"{i18n.plural(len(items), 'mesure')} sans lieu, listées à part :", className="small"), *items]
+    if repeats:
+        out += [
+            html.P(f"{i18n.plural(len(repeats), 'reprise')} d'une mesure déjà listée :", className="small mt-2"),
+            html.Ul(repeats, className="small repeats"),
+        ]
+    return out
 
 
 def target_text(target) -> str:
@@ -513,6 +617,7 @@ def _per_qpv(data: Data, territory: str, programme_id: str, measure_id: str) -> 
     if part.empty:
         return None
     columns = [c for c in PER_QPV_COLUMNS if c[0] in part]
+    perimeters = qpv_perimeters(data, territory)
     rows = []
     for _, row in part.iterrows():
         cells = []
@@ -527,9 +632,11 @@ def _per_qpv(data: Data, territory: str, programme_id: str, measure_id: str) -> 
             elif kind == "rate":
                 cells.append(i18n.fmt_value(value, row.get("rate_unit")))
             else:
-                cells.append(i18n.fmt_number(value, 0))
+                cells.append(i18n.fmt_number(None if pd.isna(value) else round(float(value)), 0))
+        cells.append(i18n.perimeter_label(perimeters.get(str(row.get("zone_id")))))
         rows.append(cells)
-    return _table([c[1] for c in columns], rows, "Détail par quartier prioritaire", "per-qpv")
+    header = [c[1] for c in columns] + ["Contour"]
+    return _table(header, rows, "Détail par quartier prioritaire", "per-qpv")
 
 
 def measure_indicators(data: Data, territory: str, programme_id: str, measure) -> list:
@@ -620,8 +727,14 @@ def measure_detail(data: Data, territory: str | None, programme_id: str | None, 
 
 
 # -- Mon quartier ---------------------------------------------------------------------------------
+def search_text(label: str) -> str:
+    """What the place search matches: the label in lower case without accents (« pres saint » finds
+    « Près Saint Jean »), then the label itself."""
+    return f"{unidecode(label).lower()} {label}"
+
+
 def place_options(data: Data, territory: str) -> list[dict]:
-    """Search options: every QPV (name and code), then every named street."""
+    """Search options: every QPV (name and code), then every named street (accent-insensitive search)."""
     options = []
     qpv = data.frame(territory, "qpv")
     if qpv is not None:
@@ -632,7 +745,20 @@ def place_options(data: Data, territory: str) -> list[dict]:
     if streets is not None:
         names = sorted({str(n) for n in streets["name"].dropna() if str(n).strip()})
         options += [{"label": f"Rue — {name}", "value": f"rue:{name}"} for name in names]
-    return options
+    return [{**o, "search": search_text(o["label"])} for o in options]
+
+
+def street_anchor(data: Data, territory: str, name: str):
+    """(point, whole street) in EPSG:2154 of a named street, the point inside the commune; (None, None)."""
+    streets = data.frame(territory, "streets")
+    if streets is None:
+        return None, None
+    hit = streets[streets["name"] == name]
+    if hit.empty:
+        return None, None
+    commune = data.frame(territory, "commune")
+    town = shapely.union_all(commune.geometry.values) if commune is not None and len(commune) else None
+    return maps.street_anchor(hit.geometry, town)
 
 
 def place_point(data: Data, territory: str, value: str):
@@ -649,14 +775,9 @@ def place_point(data: Data, territory: str, value: str):
         geom = hit.geometry.iloc[0].representative_point()
         label = f"QPV {hit['name'].iloc[0]}"
     else:
-        streets = data.frame(territory, "streets")
-        if streets is None:
+        geom, _ = street_anchor(data, territory, key)
+        if geom is None:
             return None, None
-        hit = streets[streets["name"] == key]
-        if hit.empty:
-            return None, None
-        longest = hit.geometry.iloc[int(hit.length.to_numpy().argmax())]
-        geom = longest.interpolate(0.5, normalized=True)
         label = key
     point = gpd.GeoSeries([geom], crs=CRS_L93).to_crs(CRS_WGS84).iloc[0]
     return shapely.Point(point.x, point.y), label
@@ -666,10 +787,17 @@ HEAT_WORDS = {"chaud": "chaude", "tiede": "tiède", "frais": "fraîche"}
 PLACE_LAYERS = ("commune", "qpv", "flood", "heat", "shops", "cycle", "population")
 
 
-def place_card(data: Data, territory: str, point_l93: shapely.Point, label: str | None) -> html.Div:
-    """The card of a place: QPV, flood, heat, shops, cycle, and the measures that reach it."""
+def place_card(
+    data: Data, territory: str, point_l93: shapely.Point, label: str | None, street: str | None = None
+) -> html.Div:
+    """The card of a place: QPV, flood, heat, shops, cycle, and the measures that reach it.
+
+    With ``street`` (a street's name, when the place comes from a street search) the shops are
+    counted within 300 m of the whole street, not of its midpoint.
+    """
     layers = {layer: data.frame(territory, layer) for layer in PLACE_LAYERS}
-    card = place.describe_place(point_l93, layers)
+    around = street_anchor(data, territory, street)[1] if street else None
+    card = place.describe_place(point_l93, layers, around=around)
     unavailable = "donnée indisponible pour ce territoire"
     lines = []
     if not card.in_commune:
@@ -677,7 +805,12 @@ def place_card(data: Data, territory: str, point_l93: shapely.Point, label: str 
     if card.qpv is None:
         lines.append(("Quartier prioritaire", unavailable))
     elif card.qpv:
-        lines.append(("Quartier prioritaire", ", ".join(f"{q['name']} ({q['code']})" for q in card.qpv)))
+        lines.append(
+            (
+                "Quartier prioritaire",
+                ", ".join(f"{q['name']} ({q['code']}, {i18n.perimeter_label(q.get('perimeter'))})" for q in card.qpv),
+            )
+        )
     else:
         lines.append(("Quartier prioritaire", "non, ce lieu n'est pas dans un QPV"))
     if card.flood is None:
@@ -686,7 +819,9 @@ def place_card(data: Data, territory: str, point_l93: shapely.Point, label: str 
         lines.append(
             (
                 "Inondation",
-                f"zone inondable, scénario {', '.join(card.flood)}" if card.flood else "hors zone inondable connue",
+                "zone inondable : " + ", ".join(i18n.CLASS_LABELS["flood"].get(s, s) for s in card.flood)
+                if card.flood
+                else "hors zone inondable connue",
             )
         )
     if card.heat is None:
@@ -694,10 +829,13 @@ def place_card(data: Data, territory: str, point_l93: shapely.Point, label: str 
     else:
         heat = f"zone {HEAT_WORDS.get(card.heat, card.heat)}" if card.heat else "aucune zone climatique renseignée"
         lines.append(("Chaleur", heat))
+    shops_term = "Commerces à moins de 300 m" + (" de la rue" if street else "")
     if card.shops is None:
-        lines.append(("Commerces à moins de 300 m", unavailable))
+        lines.append((shops_term, unavailable))
     else:
-        lines.append(("Commerces à moins de 300 m", f"{card.shops} dont {card.vacant} vitrine(s) vide(s)"))
+        lines.append(
+            (shops_term, f"{i18n.plural(card.shops, 'commerce')} dont {i18n.plural(card.vacant, 'vitrine vide')}")
+        )
     if card.cycle_m is None:
         lines.append(
             ("Aménagement cyclable protégé le plus proche", unavailable if layers["cycle"] is None else "aucun")
@@ -711,7 +849,7 @@ def place_card(data: Data, territory: str, point_l93: shapely.Point, label: str 
         )
     reached, unknown = [], []
     for programme in data.programmes_for(territory):
-        for measure in programme.measures:
+        for measure in distinct_measures(programme):
             reach = place.measure_reach(measure.target, point_l93, card, layers)
             item = html.Li([html.Strong(programme.title), f" — {measure.title}"])
             if reach == "oui":
@@ -729,7 +867,9 @@ def place_card(data: Data, territory: str, point_l93: shapely.Point, label: str 
         children.append(
             html.Details(
                 [
-                    html.Summary(f"{len(unknown)} mesure(s) à vérifier : leur couche manque pour ce territoire"),
+                    html.Summary(
+                        f"{i18n.plural(len(unknown), 'mesure')} à vérifier : leur couche manque pour ce territoire"
+                    ),
                     html.Ul(unknown, className="small"),
                 ]
             )
@@ -753,7 +893,7 @@ def matrix(data: Data) -> html.Table:
     for theme, label in THEMES.items():
         cells = [html.Th(label, scope="row")]
         for p in programmes:
-            count = sum(theme in m.themes for m in p.measures)
+            count = sum(theme in m.themes for m in distinct_measures(p))
             cells.append(
                 html.Td(
                     html.Button(
@@ -761,7 +901,7 @@ def matrix(data: Data) -> html.Table:
                         id={"type": "cell", "programme": p.id, "theme": theme},
                         className="cell-button",
                         title=f"{label} — {p.title}",
-                        **{"aria-label": f"{count} mesure(s) {label}, {p.title}"},
+                        **{"aria-label": f"{i18n.plural(count, 'mesure')} {label}, {p.title}"},
                     )
                     if count
                     else html.Span("·", className="zero")
@@ -777,7 +917,7 @@ def matrix_list(data: Data, programme_id: str, theme: str) -> html.Div:
     programme = data.programme(programme_id)
     if programme is None:
         return html.Div()
-    chosen = [m for m in programme.measures if theme in m.themes]
+    chosen = [m for m in distinct_measures(programme) if theme in m.themes]
     return html.Div(
         [
             html.H3(f"{programme.title} — {THEMES.get(theme, theme)} ({len(chosen)})", className="h6"),
@@ -808,7 +948,7 @@ def contrat(data: Data) -> html.Div:
         for orientation in contract.measures:
             cells = [html.Div([html.Strong(orientation.title), html.Div(_theme_badges(orientation))])]
             for other in others:
-                related = [m.title for m in other.measures if set(m.themes) & set(orientation.themes)]
+                related = [m.title for m in distinct_measures(other) if set(m.themes) & set(orientation.themes)]
                 cells.append(
                     html.Ul([html.Li(t) for t in related]) if related else html.Span("aucune mesure", className="small")
                 )
@@ -857,7 +997,7 @@ def uncovered_needs(data: Data) -> pd.DataFrame:
                 if hits.empty or area.is_empty:
                     continue
                 if layer == "shops":
-                    figure = f"{len(hits)} vitrine(s) vide(s)"
+                    figure = i18n.plural(len(hits), "vitrine vide")
                 else:
                     share = shapely.union_all(hits.geometry.intersection(area).values).area / area.area
                     figure = f"{i18n.fmt_share(share)} de la surface"
@@ -890,8 +1030,28 @@ def uncovered(data: Data) -> html.Div:
 
 
 # -- Sources --------------------------------------------------------------------------------------
+#: Said beside the producer, licence and vintage of a layer that is not built.
+DECLARED_NOTE = "(source qui remplirait la couche)"
+
+
+def source_cells(entry: dict) -> tuple[str, str, str]:
+    """(producer, licence, vintage) of a layer; for one not built, those of the sources declared
+    for it (manifest ``declared``), followed by « (source qui remplirait la couche) »."""
+    prov = entry.get("provenance") or {}
+    if prov or entry.get("status") == "ok":
+        return tuple(", ".join(str(v) for v in prov.get(key) or []) for key in ("publishers", "licences", "vintages"))
+    declared = entry.get("declared") or []
+    if not declared:
+        return ("", "", "")
+    joined = [
+        ", ".join(dict.fromkeys(str(d.get(key) or "—") for d in declared))
+        for key in ("publisher", "licence", "vintage")
+    ]
+    return (f"{joined[0]} {DECLARED_NOTE}", joined[1], joined[2])
+
+
 def sources_table(data: Data) -> html.Div:
-    """Every layer of every territory: status, publisher, licence, vintage, provenance, URL."""
+    """Every layer of every territory: status, publisher, licence, vintage, provenance, notes, URL."""
     rows = []
     for info in data.territories():
         tid = info["id"]
@@ -900,7 +1060,8 @@ def sources_table(data: Data) -> html.Div:
             if entry is None:
                 continue
             prov = entry.get("provenance") or {}
-            urls = list(entry.get("urls") or []) or list(prov.get("pages") or [])
+            declared_urls = [d.get(key) for d in entry.get("declared") or [] for key in ("url", "page") if d.get(key)]
+            urls = list(entry.get("urls") or []) or list(prov.get("pages") or []) or declared_urls
             status = i18n.STATUS.get(entry.get("status"), entry.get("status"))
             if entry.get("status") != "ok":
                 status = f"{status} : {entry.get('reason', '')}"
@@ -909,14 +1070,23 @@ def sources_table(data: Data) -> html.Div:
                     info.get("name", tid),
                     i18n.layer_label(layer),
                     status,
-                    ", ".join(prov.get("publishers") or []),
-                    ", ".join(prov.get("licences") or []),
-                    ", ".join(prov.get("vintages") or []),
+                    *source_cells(entry),
                     provenance_badge(entry) if prov else "",
+                    layer_note_list(entry) or "",
                     html.Div(_urls(list(dict.fromkeys(urls)))),
                 ]
             )
-    header = ["Territoire", "Couche", "État", "Producteur", "Licence", "Millésime", "Provenance", "Adresse officielle"]
+    header = [
+        "Territoire",
+        "Couche",
+        "État",
+        "Producteur",
+        "Licence",
+        "Millésime",
+        "Provenance",
+        "Notes",
+        "Adresse officielle",
+    ]
     return html.Div(_table(header, rows, None, "sources"), className="scroll-x")
 
 
@@ -925,14 +1095,28 @@ def export_links(data: Data, territory: str, layers: list[str], measure: tuple |
     """Download links for the current selection: indicators CSV, layers (and target) as GeoJSON/GPKG."""
     links = []
     if data.table(territory, "indicators") is not None:
-        query = urlencode({"layers": ",".join(layers)})
+        params = {"layers": ",".join(layers)}
+        if measure:  # the CSV then carries the measure's result and its per-QPV table too
+            params.update(programme=measure[0], measure=measure[1])
+        query = urlencode(params)
+        href = f"/export/{territory}/indicators.csv?{query}"
+        links.append(
+            html.Li(
+                [
+                    html.A("Indicateurs (CSV)", href=href, download="", id="export-csv"),
+                    " · ",
+                    html.A("pour Excel (;)", href=f"{href}&sep=%3B", download=""),
+                ]
+            )
+        )
+    if data.table(territory, "measures") is not None:
         links.append(
             html.Li(
                 html.A(
-                    "Indicateurs (CSV)",
-                    href=f"/export/{territory}/indicators.csv?{query}",
+                    "Résultats de toutes les mesures (CSV)",
+                    href=f"/export/{territory}/measures.csv",
                     download="",
-                    id="export-csv",
+                    id="export-measures-csv",
                 )
             )
         )

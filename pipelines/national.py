@@ -49,7 +49,8 @@ def places(communes: gpd.GeoDataFrame, programmes: dict[str, Programme], catalog
             territory = catalog.territories.get(tid)
             if territory is None or territory.fictional:  # a fictional town has no place on the map
                 continue
-            detail = f"{len(programme.measures)} mesures"
+            distinct = [m for m in programme.measures if not m.same_as]  # a repeat is not a second measure
+            detail = f"{len(distinct)} mesures"
             rows.append(("programme", programme.id, programme.title, territory.name, territory.insee, detail))
     table = pd.DataFrame(rows, columns=["kind", "ref", "name", "commune", "insee", "detail"])
     points = communes.set_index("insee").geometry.representative_point()

@@ -23,7 +23,7 @@ def test_place_in_qpv_in_fort_flood_zone(layers):
     # the protected piste y = 600 is 450 m away.
     card = place.describe_place(pt(150, 150), layers)
     assert card.in_commune
-    assert card.qpv == [{"name": "Les Tilleuls", "code": "QN09901A"}]
+    assert card.qpv == [{"name": "Les Tilleuls", "code": "QN09901A", "perimeter": "exact"}]
     assert card.flood == ["fort"]
     assert card.heat == "chaud"
     assert (card.shops, card.vacant) == (2, 1)

@@ -37,8 +37,10 @@ def test_uncovered_needs_lists_flood_in_the_qpv(data):
 
 def test_unavailable_layers_are_named_not_hidden(data):
     options = {o["value"]: o for o in views.layer_options(data, "fictiveville")}
-    assert options["heat"]["disabled"] is True
-    assert "indisponible" in options["heat"]["label"]
+    # an unavailable layer's value is not the layer id, so a view showing "heat" never ticks it
+    assert options["heat:indisponible"]["disabled"] is True
+    assert "indisponible" in options["heat:indisponible"]["label"]
+    assert "heat" not in options
     notes = text_of(views.layer_notes(data, "fictiveville"))
     assert "aucune donnée de chaleur hors ligne" in notes and "https://example.org/lcz" in notes
 
@@ -75,9 +77,9 @@ def test_place_card_in_the_qpv(data):
     from minitown import pt
 
     card = text_of(views.place_card(data, "testville", pt(150, 150), "QPV Les Tilleuls"))
-    assert "Les Tilleuls (QN09901A)" in card
-    assert "scénario fort" in card and "zone chaude" in card
-    assert "2 dont 1 vitrine(s) vide(s)" in card and "piste, à 450 m" in card
+    assert "Les Tilleuls (QN09901A, contour exact)" in card
+    assert "scénario fort (crue fréquente)" in card and "zone chaude" in card
+    assert "2 commerces dont 1 vitrine vide" in card and "piste, à 450 m" in card
     assert "Reprendre les vitrines vides" in card and "Ombrager les quartiers chauds" in card
     assert "Des pistes près de chez vous" not in card  # 450 m > 300 m
 

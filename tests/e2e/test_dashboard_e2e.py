@@ -172,7 +172,7 @@ def test_csv_export_of_indicators(page, base_url, e2e_store):
     text = open(info.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {"territory", "zone_id", "zone_kind", "zone_name", "layer", "indicator", "value", "unit"} <= set(rows[0])
-    assert {r["layer"] for r in rows} == {"zone", "flood"}
+    assert {r["layer"] for r in rows} == {"zone", "population", "flood"}  # zone and population: denominators
     stored = Store(e2e_store).read_table("perigueux", "indicators")
     fort = stored[(stored["indicator"] == "share_fort") & (stored["zone_kind"] == "qpv")]["value"].iloc[0]
     exported = [r for r in rows if r["indicator"] == "share_fort" and r["zone_kind"] == "qpv"]
