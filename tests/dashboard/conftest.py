@@ -19,6 +19,15 @@ def mini(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def data(mini):
+    """The dashboard's read side on the mini town."""
+    from dashboard.data import Data
+
+    store, programmes = mini
+    return Data(store, programmes)
+
+
+@pytest.fixture(scope="session")
 def mini_app(mini):
     from dashboard.app import create_app
 

@@ -18,6 +18,7 @@ unavailable with a reason and an official URL.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -209,3 +210,12 @@ def build(root: Path) -> tuple[Store, Path]:
     programmes.mkdir(parents=True, exist_ok=True)
     (programmes / "test-prog.yaml").write_text(PROGRAMME_YAML, encoding="utf-8")
     return store, programmes
+
+
+def text_of(component) -> str:
+    """Every string inside a Dash component tree (JSON text), for asserting what a person reads."""
+    return json.dumps(
+        component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
+        default=lambda c: c.to_plotly_json(),
+        ensure_ascii=False,
+    )

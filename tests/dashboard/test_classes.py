@@ -7,24 +7,11 @@ Numbers from minitown.py: flood ``fort`` and ``moyen`` (one zone each, 0,25 km²
 
 from __future__ import annotations
 
-import json
-
 import geopandas as gpd
-import pytest
 from dash import html
+from minitown import text_of
 
 from dashboard import maps, state, views
-from dashboard.data import Data
-
-
-@pytest.fixture(scope="module")
-def data(mini):
-    store, programmes = mini
-    return Data(store, programmes)
-
-
-def text_of(component) -> str:
-    return json.dumps(component, default=lambda c: c.to_plotly_json(), ensure_ascii=False)
 
 
 def test_parse_layers_keeps_old_links_and_reads_classes():

@@ -11,21 +11,10 @@ from types import SimpleNamespace
 import geopandas as gpd
 import pytest
 from dash import html
-from minitown import line, pt, sq
+from minitown import line, pt, sq, text_of
 
 from dashboard import i18n, maps, place, state, views
-from dashboard.data import Data
 from pipelines.measures import Measure, Programme, Target
-
-
-@pytest.fixture(scope="module")
-def data(mini):
-    store, programmes = mini
-    return Data(store, programmes)
-
-
-def text_of(component) -> str:
-    return json.dumps(component, default=lambda c: c.to_plotly_json(), ensure_ascii=False)
 
 
 # -- 1. approximate QPV contours ------------------------------------------------------------------

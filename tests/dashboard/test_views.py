@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
 from dash import html
+from minitown import text_of
 
 from dashboard import state, views
-from dashboard.data import Data
-
-
-@pytest.fixture(scope="module")
-def data(mini):
-    store, programmes = mini
-    return Data(store, programmes)
-
-
-def text_of(component) -> str:
-    """Every string inside a Dash component tree."""
-    return json.dumps(
-        component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
-        default=lambda c: c.to_plotly_json(),
-        ensure_ascii=False,
-    )
 
 
 def test_uncovered_needs_lists_flood_in_the_qpv(data):
