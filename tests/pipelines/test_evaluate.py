@@ -149,6 +149,15 @@ def test_grenoble_existing_cycle_km(real_store):
     assert len(_indicator(real_store, "grenoble", "km", "qpv")) == 4
 
 
+def test_grenoble_residents_equal_its_iris_total(real_store):
+    # SOURCES: the 70 IRIS of Grenoble hold 160,777 residents (RP 2014); each IRIS is a unit of the
+    # commune, so none of them leaks out where its outline overhangs the simplified boundary
+    assert _indicator(real_store, "grenoble", "residents", "commune").sum() == pytest.approx(160_777)
+    qpv = _indicator(real_store, "grenoble", "residents", "qpv").sum()
+    hors = _indicator(real_store, "grenoble", "residents", "hors_qpv").sum()
+    assert qpv + hors == pytest.approx(160_777, rel=1e-6)
+
+
 def test_perigueux_flood_share_of_its_qpv(real_store):
     zones = real_store.read_table("perigueux", "indicators")
     area = zones[(zones["indicator"] == "area_ha") & (zones["zone_id"] == "QP024005")]["value"]

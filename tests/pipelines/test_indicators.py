@@ -327,3 +327,16 @@ def test_dissolve_overlaps_unites_nested_and_crossing_polygons_only():
     assert len(parts) == 3
     parts = ind.near(gpd.GeoDataFrame(geometry=[LineString([(0, 0), (100, 0)])] * 2, crs=fx.CRS), 10)
     assert shapely.area(parts).sum() == pytest.approx(100 * 20 + np.pi * 100, rel=1e-2)  # one stadium, not two
+
+
+def test_iris_are_units_of_the_commune_but_grid_cells_straddle_it():
+    """An IRIS of 1,000 residents overhanging the commune by a quarter of its area stays whole in it;
+    a grid cell in the same place counts only the three quarters inside."""
+    commune = fx.commune(box(0, 0, 1000, 1000))
+    zones = ind.make_zones(commune, fx.qpv([box(0, 0, 500, 1000)], codes=["QA"]))
+    overhang = [box(250, 0, 1250, 1000)]  # 1 km², a quarter (x > 1000) outside the commune
+    iris = ind.residents(zones, fx.population(overhang, [1000.0], support="iris"))["population"]
+    grid = ind.residents(zones, fx.population(overhang, [1000.0], support="carreau_1km"))["population"]
+    # IRIS clipped to the commune: 750 m of width inside, of which 250 m in the QPV → 1000 × 250/750
+    assert iris.to_dict() == pytest.approx({"QA": 1000 / 3, "hors_qpv": 2000 / 3, "commune": 1000.0})
+    assert grid.to_dict() == pytest.approx({"QA": 250.0, "hors_qpv": 500.0, "commune": 750.0})
