@@ -4,6 +4,7 @@
   relative to the project root, when that folder exists).
 - ``CARTOPOLIS_DATA``: where built layers live (default ``geodata/layers``).
 - ``CARTOPOLIS_CACHE``: download cache (default ``geodata/cache``).
+- ``CARTOPOLIS_SEEDS``: folder of the programmes' source texts (default ``../shared/seeds``).
 - ``CARTOPOLIS_TILES``: optional tile URL template for the dashboard (none by default).
 """
 
@@ -53,8 +54,17 @@ def cache_dir() -> Path:
 
 
 def seeds_dir() -> Path:
-    """Return the folder of the seed documents (programmes' source texts)."""
-    return Path(os.environ.get("CARTOPOLIS_SEEDS", SEEDS_DIR)).resolve()
+    """Return the folder of the seed documents (programmes' source texts).
+
+    ``CARTOPOLIS_SEEDS`` when set; else ``../shared/seeds``; else, for a checkout that is not beside
+    ``shared/``, the ``seeds`` folder of the shared tree that ``GEODATA_MIRROR`` points into.
+    """
+    if os.environ.get("CARTOPOLIS_SEEDS"):
+        return Path(os.environ["CARTOPOLIS_SEEDS"]).resolve()
+    mirror = os.environ.get("GEODATA_MIRROR")
+    if not SEEDS_DIR.is_dir() and mirror and (Path(mirror).parent.parent / "seeds").is_dir():
+        return (Path(mirror).parent.parent / "seeds").resolve()
+    return SEEDS_DIR.resolve()
 
 
 def tiles_url() -> str | None:
