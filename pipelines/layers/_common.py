@@ -71,6 +71,11 @@ class BuildContext:
             raise unavailable(self.territory, layer, missing, offline=self.offline)
         return found
 
+    def unused_sources_note(self, layer: str, used: list[str]) -> str | None:
+        """French note naming the declared sources of ``layer`` that could not be had (None if all were)."""
+        missing = [s.title for s in self.sources(layer) if s.id not in used]
+        return "source non disponible, non prise en compte : " + ", ".join(missing) if missing else None
+
     @property
     def area_of_interest(self) -> shapely.Geometry:
         """The commune boundary buffered by the context distance (EPSG:2154)."""

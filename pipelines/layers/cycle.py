@@ -418,9 +418,8 @@ def build(ctx: BuildContext) -> LayerResult:
             raise SourceFormatError(f"source `{source.id}`: format `{source.format}` is not a cycle format")
         parts.append(frame)
         used.append(source.id)
-    missing = [s.title for s in ctx.sources("cycle") if s.id not in used]
-    if missing:
-        notes.append("source non disponible, non prise en compte : " + ", ".join(missing))
+    if note := ctx.unused_sources_note("cycle", used):
+        notes.append(note)
     frame = finish(gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs), ctx.area_of_interest)
     if frame.empty:
         raise LayerUnavailable(f"aucun aménagement cyclable dans les sources pour {ctx.territory.name}", [])

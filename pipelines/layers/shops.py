@@ -154,9 +154,8 @@ def build(ctx: BuildContext) -> LayerResult:
             raise SourceFormatError(f"source `{source.id}`: format `{source.format}` is not a shops format")
         parts.append(frame)
         used.append(source.id)
-    missing = [s.title for s in ctx.sources("shops") if s.id not in used]
-    if missing:
-        notes.append("source non disponible, non prise en compte : " + ", ".join(missing))
+    if note := ctx.unused_sources_note("shops", used):
+        notes.append(note)
     frame = pd.concat(parts, ignore_index=True)
     frame = clip(gpd.GeoDataFrame(frame, geometry="geometry", crs=parts[0].crs), ctx.area_of_interest)
     if frame.empty:
