@@ -140,7 +140,7 @@ def _log_error(ctx: BuildContext, step: str, exc: Exception) -> str:
 def _build_layer(ctx: BuildContext, store: Store, layer: str) -> LayerOutcome:
     territory = ctx.territory
     start = time.perf_counter()
-    declared = list(territory.layers.get(layer, ()))
+    declared = [source.id for source in ctx.sources(layer)]
     try:
         if layer in CONTEXT_LAYERS and not territory.fictional and not declared:
             raise LayerUnavailable("couche de contexte non déclarée pour ce territoire")

@@ -12,6 +12,7 @@ import shapely
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
+from ..schemas import SOURCES_OF
 from ..settings import CONTEXT_BUFFER_M, CRS_L93
 
 
@@ -41,10 +42,16 @@ class BuildContext:
     cache: Path | None = None
     commune: gpd.GeoDataFrame | None = None  # built first, in EPSG:2154
     log: Callable[[str], None] = print
+    #: Results shared between the layer modules of one build (the qpv and qpv_2015 layers read the
+    #: same sources once).
+    memo: dict = field(default_factory=dict)
 
     def sources(self, layer: str) -> list[Source]:
-        """The catalog sources declared for ``layer`` in territories.yaml, in order of preference."""
-        return self.catalog.sources_for(self.territory, layer)
+        """The catalog sources declared for ``layer`` in territories.yaml, in order of preference.
+
+        A layer derived from another one's sources (``qpv_2015`` from ``qpv``) gets those.
+        """
+        return self.catalog.sources_for(self.territory, SOURCES_OF.get(layer, layer))
 
     def path(self, source: Source) -> Path:
         """Local path of ``source`` (mirror, cache, or download when not offline)."""
