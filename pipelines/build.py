@@ -192,7 +192,7 @@ def _run_builder(ctx: BuildContext, layer: str) -> LayerResult:
     When every declared source is broken, or the ones left cannot be had, the layer fails with
     each source's error.
     """
-    declared = list(ctx.territory.layers.get(layer, ()))
+    declared = [source.id for source in ctx.sources(layer)]
     while True:
         try:
             result = _layer_builder(ctx.territory, layer)(ctx)
@@ -224,8 +224,8 @@ def _broken_sources(ctx: BuildContext, tail: str) -> str:
 def _build_layer(ctx: BuildContext, tx: StoreTransaction, layer: str, *, accept_shrink: bool) -> LayerOutcome:
     territory = ctx.territory
     start = time.perf_counter()
-    declared = list(territory.layers.get(layer, ()))
     ctx.excluded = {}
+    declared = [source.id for source in ctx.sources(layer)]
     try:
         if layer in CONTEXT_LAYERS and not territory.fictional and not declared:
             raise LayerUnavailable("couche de contexte non déclarée pour ce territoire")

@@ -17,6 +17,7 @@ import shapely
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
+from ..schemas import SOURCES_OF
 from ..settings import CONTEXT_BUFFER_M, CRS_L93
 
 
@@ -50,11 +51,18 @@ class BuildContext:
     excluded: dict[str, str] = field(default_factory=dict)
     #: Local path of every source resolved so far (id → path), to tell which one an error names.
     paths: dict[str, Path] = field(default_factory=dict)
+    #: Results shared between the layer modules of one build (the qpv and qpv_2015 layers read the
+    #: same sources once).
+    memo: dict = field(default_factory=dict)
 
     def sources(self, layer: str) -> list[Source]:
         """The catalog sources declared for ``layer`` in territories.yaml, in order of preference,
-        without those found broken during this build (:attr:`excluded`)."""
-        return [s for s in self.catalog.sources_for(self.territory, layer) if s.id not in self.excluded]
+        without those found broken during this build (:attr:`excluded`).
+
+        A layer derived from another one's sources (``qpv_2015`` from ``qpv``) gets those.
+        """
+        declared = self.catalog.sources_for(self.territory, SOURCES_OF.get(layer, layer))
+        return [s for s in declared if s.id not in self.excluded]
 
     def path(self, source: Source) -> Path:
         """Local path of ``source`` (mirror, cache, or download when not offline)."""
