@@ -50,13 +50,19 @@ def words(text: str) -> list[str]:
 
 
 
+_URL = re.compile(r"\(?https?://[^\s)]*\)?|www\.[^\s)]+")
+
+
 @functools.lru_cache(maxsize=1024)
 def _folded_words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(fold(text)))
+    return tuple(_WORD.findall(fold(_URL.sub(" ", text) if "://" in text or "www." in text else text)))
 
 
 def folded_words(text: str) -> tuple[str, ...]:
-    """Folded words with apostrophes and hyphens treated as separators (``l’emploi`` → l, emploi)."""
+    """Folded words with apostrophes and hyphens treated as separators (``l’emploi`` → l, emploi).
+
+    Web addresses are left out: they are not words of the programme (``[SCIC](http://…)`` → scic).
+    """
     return _folded_words(text)  # cached: one sentence is looked at by several rules
 
 

@@ -103,8 +103,12 @@ def _prose(text: str) -> list[tuple[str, str]]:
 
 
 def _proposal(text: str) -> bool:
-    """A paragraph's opening that is a measure: a commitment, or a short verbless noun phrase."""
-    return is_commitment(text) or (not has_finite_verb(text) and words_count(text) <= 30)
+    """A paragraph's opening that is a measure: a commitment, a verbless noun phrase, or
+    ``Label : description`` (a short label, or a description that is itself a proposal)."""
+    if is_commitment(text) or (not has_finite_verb(text) and words_count(text) <= 60):
+        return True
+    parts = split_colon(text)
+    return parts is not None and (0 < words_count(parts[0]) <= 5 or is_commitment(parts[1]))
 
 
 def _paragraph(text: str) -> list[tuple[str, str]]:
@@ -117,7 +121,9 @@ def _paragraph(text: str) -> list[tuple[str, str]]:
         start = text.find(sentence, cursor)
         cursor = start + len(sentence)
         tokens = folded_words(sentence)
-        if pieces and not (strong_start(sentence) and tokens[0] not in _ANAPHORA):
+        restates = pieces and tokens[:1] == folded_words(text[pieces[-1][0] :])[:1]  # "Coupler … . Coupler …"
+        aside = sentence.startswith("(")  # "(S'inspirer des … de Poitiers)" comments the sentence before
+        if pieces and (restates or aside or not (strong_start(sentence) and tokens[0] not in _ANAPHORA)):
             pieces[-1][1] = cursor
             continue
         if not pieces and not _proposal(sentence):
@@ -142,7 +148,8 @@ def _heading_measures(blocks: list[Block], found: dict[int, list], sections: lis
     """Headings that are measures themselves: nothing under them is one, and they read as an
     action (or their text does), or they head a project described by findings and questions."""
     out: dict[int, Candidate] = {}
-    for k, block in enumerate(blocks):
+    for k in range(len(blocks) - 1, -1, -1):  # deepest first: a project under "3 chantiers" claims itself
+        block = blocks[k]
         if block.kind != "heading" or block.skip or block.style in ("bold", "colon", "recurring"):
             continue
         tree = _subtree(blocks, k)

@@ -101,13 +101,15 @@ _OBLIGATION = re.compile(
 )
 #: Finite verbs of description (a diagnosis, not a promise): copulas, auxiliaries, common presents.
 _FINITE = {
-    "est", "sont", "a", "ont", "etait", "etaient", "fut", "furent", "existe", "existent", "reste", "restent",
+    "est", "sont", "ont", "doit", "doivent", "etait", "etaient", "fut", "furent", "existe", "existent", "reste", "restent",
     "constitue", "constituent", "permet", "permettent", "peut", "peuvent", "faut", "font", "fait", "exige",
     "exigent", "semble", "semblent", "va", "vont", "avons", "sommes", "pouvons", "pensons", "croyons", "manque",
     "manquent", "subissent", "souffre", "souffrent", "demeure", "represente", "representent", "compte", "comptent",
     "vit", "vivent", "limite", "concerne", "concernent", "devient", "deviennent", "offre", "offrent", "dispose",
     "disposent", "connait", "connaissent", "voient", "veulent", "attendent", "ferment", "disparaissent",
 }  # fmt: skip
+#: Endings of nouns of action (``Multiplication des…``, ``Équipement en…``), with a preposition after.
+_ACTION_ENDINGS = ("tion", "sion", "ement", "age", "ite", "ure", "ence", "ance", "ie", "oire", "al", "ive")
 _FINITE_ENDINGS = ("issent", "oient", "ttent", "ivent", "uvent", "ennent", "stent", "uent")
 _NOT_FUTURE = {"camera", "opera", "cathedra", "era", "ira", "dra", "tiendra", "viendra"}
 
@@ -134,7 +136,13 @@ def starts_with_infinitive(text: str) -> bool:
 def starts_with_action_noun(text: str) -> bool:
     """True when ``text`` opens with a noun naming an action followed by its object (``Création d’un…``)."""
     tokens = folded_words(text)
-    if len(tokens) < 2 or tokens[0] not in _ACTION_NOUNS:
+    if len(tokens) < 2:
+        return False
+    if tokens[0] in ("objectif", "objectifs") and tokens[1].isdigit():
+        return True  # "Objectif 1 000 emplois…": a target the programme sets itself
+    if tokens[0] not in _ACTION_NOUNS and not (
+        len(tokens[0]) > 6 and tokens[0].rstrip("s").endswith(_ACTION_ENDINGS) and tokens[1] in _PREPOSITIONS
+    ):
         return False
     return tokens[1] in _PREPOSITIONS or (len(tokens) > 2 and tokens[2] in _PREPOSITIONS)
 
@@ -152,6 +160,8 @@ def is_commitment(sentence: str) -> bool:
     if len(tokens) < 2:
         return False
     flat = " ".join(tokens)
+    if starts_with_infinitive(sentence) and _infinitive_subject(flat):
+        return False  # "Dilapider un foncier n'est pas une politique": the infinitive is a subject
     if starts_with_infinitive(sentence) or starts_with_action_noun(sentence):
         return True
     if _FUTURE_WE.search(flat) or _PRESENT_WE.search(flat) or _OBLIGATION.search(flat):
@@ -162,12 +172,28 @@ def is_commitment(sentence: str) -> bool:
     return opens_thing and not has_finite_verb(sentence)
 
 
+def _infinitive_subject(flat: str) -> bool:
+    """``c'est`` anywhere, or ``est``/``sont`` before any relative word: the opening infinitive is
+    the subject of a statement (``Rénover, c'est économiser``), not an action promised."""
+    if re.search(r"\bc est\b", flat):
+        return True
+    match = re.search(r"\b(?:est|sont)\b", flat)
+    if match is None:
+        return False
+    return not set(flat[: match.start()].split()) & {"qui", "que", "dont", "pour", "afin", "lorsque", "ou", "comme"}
+
+
 def has_finite_verb(sentence: str) -> bool:
     """True when ``sentence`` has a finite verb of description (``est``, ``ont``, ``subissent``…).
 
     A heuristic word list and endings, not a parser: it tells a diagnosis (``72 % des commerçants
     ont moins de 100 m²``) from a verbless promise (``100 % d'alimentation bio``).
     """
+    if re.search(r"(?<![\w’'])a(?![\w’'])", sentence.lower()):  # "a" (has), not "à"
+        return True
+    flat = " ".join(folded_words(sentence))
+    if re.search(r"\b(?:nous (?:ne |n )?[a-z]+ons|vous [a-z]+ez|(?:se|s) [a-z]+(?:e|ent))\b", flat):
+        return True  # "nous pensons", "vous acceptez", "se heurte": a statement, not an infinitive
     return any(t in _FINITE or (len(t) > 6 and t.endswith(_FINITE_ENDINGS)) for t in folded_words(sentence))
 
 
@@ -200,6 +226,8 @@ def _opens_item(chunk: str) -> str | None:
         return None
     if len(tokens) > 1 and _is_infinitive(tokens[0], tokens[1]) or re.fullmatch(r"[a-z]+rons", tokens[0]):
         return "verb"  # "… et végétaliser les quartiers", "… et soutiendrons les maraîchers"
+    if tokens[0] == "avec" and tokens[1:2] in (("un",), ("une",), ("des",)):
+        return "thing"  # "…, avec des cantines plus locales"
     if (
         tokens[0] in ("un", "une", "des")
         or tokens[0].isdigit()
@@ -279,6 +307,8 @@ def split_items(sentence: str) -> list[str]:
     verbless = not has_finite_verb(sentence) and not _FUTURE_IT.search(" ".join(folded_words(sentence)))
     kinds = [(m, _opens_item(sentence[m.end() : m.end() + 40])) for m in _top_level_boundaries(sentence)]
     things = [m for m, kind in kinds if kind == "thing"]
+    if folded_words(sentence)[:1] in (("un",), ("une",), ("des",)):
+        things.append(None)  # "Une école publique rénovée…, avec des cantines…": the opening is one thing too
     cuts = [
         m
         for m, kind in kinds

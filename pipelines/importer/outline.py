@@ -30,6 +30,8 @@ _LONE_DASH = re.compile(r"^\s*[-–—•]\s*$")
 _TRAILING_DASH = re.compile(r"\s+[-–—]\s*$")
 _LINK_ONLY = re.compile(r"^(?:👉|&nbsp;|\s)*\[[^\]]*\]\([^)]*\)\W*$")
 _TERMINAL = (".", "!", "?", ";", ",", "…", ":")
+#: Page furniture and asides: never measures.
+_FURNITURE = re.compile(r"\b(?:cookies?|partagez cette page|tous droits reserves|mentions legales|newsletter)\b")
 #: Headings of sections that hold no measures (diagnosis, vision, who we are, page furniture).
 _NOT_MEASURES = re.compile(
     r"^(?:(?:notre|nos|la|le|les|des|un|une)\s+)?(?:vision|valeurs?|constats?|diagnostics?|contexte|bilan|edito|"
@@ -61,7 +63,9 @@ def words_count(text: str) -> int:
 def looks_like_measure(text: str) -> bool:
     """A short line that reads as an action (infinitive, action noun, indefinite noun phrase)."""
     head = re.sub(r"^(?:la|le|les|l[’'])\s*", "", text.strip(), flags=re.I)
-    return starts_with_infinitive(text) or starts_with_action_noun(head) or is_commitment(text)
+    if starts_with_infinitive(text):
+        return is_commitment(text)  # not "Dynamiser notre cœur de ville, c'est la rendre attractive"
+    return starts_with_action_noun(head) or is_commitment(text)
 
 
 def _label(text: str) -> bool:
@@ -92,7 +96,7 @@ def _heading_style(raw: str, text: str) -> str | None:
         return "axis"
     if raw.startswith("**") and raw.rstrip().endswith("**") and raw.count("**") == 2 and words_count(text) <= 15:
         return "bold"
-    if text.endswith(":") and words_count(text) <= 12 and not re.search(r"[.!?;]\s", text):
+    if text.endswith(":") and words_count(text) <= 16 and not re.search(r"[.!?;]\s", text):
         return "colon"
     return None
 

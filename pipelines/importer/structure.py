@@ -19,7 +19,7 @@ from collections import Counter
 
 from .._text import flat, folded_words
 from .grammar import is_commitment, split_items, split_sentences
-from .outline import _NOT_MEASURES, Block, _candidate, _label, looks_like_measure, parse_blocks, words_count
+from .outline import _FURNITURE, _NOT_MEASURES, Block, _candidate, _label, looks_like_measure, parse_blocks, words_count
 
 _RELATIVE = ("colon", "recurring")
 
@@ -49,7 +49,15 @@ def _mark_toc(blocks: list[Block]) -> set[int]:
         run = [k]
         while run[-1] + 1 < len(blocks) and blocks[run[-1] + 1].kind == "item":
             run.append(run[-1] + 1)
-        later = [j for j in range(run[-1] + 1, len(blocks)) if blocks[j].kind == "heading" or _candidate(blocks[j])]
+        later = [
+            j
+            for j in range(run[-1] + 1, len(blocks))
+            if blocks[j].kind == "heading"
+            or blocks[j].kind == "para"
+            and blocks[j].start == blocks[j].end
+            and words_count(blocks[j].text) <= 20
+            and not blocks[j].text.endswith(".")
+        ]
         matches = {i: next((j for j in later if _similar(blocks[i].text, blocks[j].text)), None) for i in run}
         if len(run) >= 2 and sum(m is not None for m in matches.values()) >= max(2, 0.6 * len(run)):
             for i in run:
@@ -62,21 +70,40 @@ def _mark_toc(blocks: list[Block]) -> set[int]:
 def _plain_headings(blocks: list[Block], announced: set[int], markdown: bool) -> None:
     """Decide which one-line unpunctuated paragraphs are headings (see the module docstring)."""
     texts = Counter(flat(b.text) for b in blocks if b.kind == "heading" or _candidate(b))
-    is_cand = [_candidate(b) and not markdown for b in blocks]
+    is_cand = [(_candidate(b) or k in announced) and not markdown for k, b in enumerate(blocks)]
     decided = [False] * len(blocks)
     for k in range(len(blocks) - 1, -1, -1):  # right to left: a chain parent looks at its child
         if not is_cand[k] or k == len(blocks) - 1:
             continue
         block, following = blocks[k], blocks[k + 1]
+        previous = blocks[k - 1] if k > 0 else None
+        opens_chain = previous is None or previous.kind == "heading" or is_cand[k - 1] and _label(previous.text)
         child_heading = following.kind == "heading" or decided[k + 1] and _label(following.text)
-        after_heading = k > 0 and (blocks[k - 1].kind == "heading" or decided[k - 1])
+        introduces = following.kind == "heading" and (following.style == "colon" or texts[flat(following.text)] >= 2)
+        after_heading = previous is not None and previous.kind == "heading"
         context_next = following.kind == "para" and not _candidate(following) and not _commits(following.text)
-        if (
+        listed = previous is not None and previous.text.rstrip().endswith(":")  # content of a "… :" list
+        if not listed and (
             k in announced
             or texts[flat(block.text)] >= 2
             or _label(block.text)
-            or child_heading
+            or (child_heading and (opens_chain or introduces))
             or (after_heading and context_next)
+        ):
+            decided[k] = True
+    for k in range(1, len(blocks) - 1):  # a sub-title right under a heading that opens a domain
+        previous = blocks[k - 1]
+        domain = previous.kind == "heading" or decided[k - 1]
+        opens = k < 2 or not (blocks[k - 2].kind == "heading" or decided[k - 2])
+        if (
+            is_cand[k]
+            and not decided[k]
+            and domain
+            and opens
+            and previous.style != "colon"
+            and not previous.text.endswith(":")
+            and not _candidate(blocks[k + 1])
+            and words_count(blocks[k + 1].text) >= 1.5 * words_count(blocks[k].text)
         ):
             decided[k] = True
     for k, yes in enumerate(decided):
@@ -96,8 +123,9 @@ def _title_lines(blocks: list[Block]) -> list[Block]:
     while k < len(blocks):
         block = blocks[k]
         nxt = blocks[k + 1] if k + 1 < len(blocks) else None
+        action_colon = block.kind == "heading" and block.style == "colon" and looks_like_measure(block.text.rstrip(" :"))
         if (
-            block.kind == "para"
+            (block.kind == "para" or action_colon)
             and nxt is not None
             and nxt.kind == "para"
             and nxt.start == block.end + 1
@@ -168,7 +196,14 @@ def _mark_skipped(blocks: list[Block]) -> None:
                 skip_level = block.level
                 block.skip = True
             continue
-        if skip_level is not None or block.text.rstrip().endswith("?") or _NOT_MEASURES.match(flat(block.text)) and ":" in block.text[:40]:
+        folded = flat(block.text)
+        if (
+            skip_level is not None
+            or block.text.rstrip().endswith("?")
+            or (_NOT_MEASURES.match(folded) and ":" in block.text[:40])
+            or _FURNITURE.search(folded)
+            or (block.text.startswith("(") and block.text.rstrip().endswith(")"))
+        ):
             block.skip = True
 
 
