@@ -1,4 +1,4 @@
-"""``python -m pipelines …``: sources, build, territories, check-programmes, import-programme."""
+"""``python -m pipelines …``: sources, build, territories, check-programmes; the importer's commands in :mod:`pipelines.cli_importer`."""
 
 from __future__ import annotations
 
@@ -143,14 +143,6 @@ def cmd_check_programmes(args: argparse.Namespace, console: Console) -> int:
     return 1 if problems else 0
 
 
-def cmd_import_programme(args: argparse.Namespace, console: Console) -> int:
-    from .importer import import_programme_file
-
-    out = import_programme_file(Path(args.file), territory=args.territory, out=Path(args.out))
-    console.print(f"brouillon écrit : {out}")
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m pipelines", description="Cartopolis data pipelines")
     sub = main.add_subparsers(dest="command", required=True)
@@ -173,11 +165,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-programmes", help="validate every programme YAML against the seeds")
     p.add_argument("--dir", help="programmes folder (default geodata/programmes)")
     p.set_defaults(func=cmd_check_programmes)
-    p = sub.add_parser("import-programme", help="draft a programme YAML from a text")
-    p.add_argument("file")
-    p.add_argument("--territory", required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_import_programme)
+    from .cli_importer import register as register_importer
+
+    register_importer(sub)  # import-programme, evaluate-importer
     return main
 
 

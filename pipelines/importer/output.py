@@ -82,11 +82,14 @@ def draft_from_bytes(data: bytes, name: str, *, territory: str, fmt: str | None 
     return draft
 
 
-def import_programme_file(path: Path, *, territory: str, out: Path, fmt: str | None = None) -> Path:
+def import_programme_file(
+    path: Path, *, territory: str, out: Path, fmt: str | None = None, section_depth: int | None = None
+) -> Path:
     """Read a programme file (txt, md, pdf, html, docx), draft it, write the YAML atomically.
 
     An empty text gives a draft with no measures (the YAML says so); every other refusal is an
-    :class:`~pipelines.importer.refusals.ImportRefused` naming the file.
+    :class:`~pipelines.importer.refusals.ImportRefused` naming the file. ``section_depth`` keeps
+    that many levels of each ``section`` path (0 drops it).
 
     Returns
     -------
@@ -105,6 +108,12 @@ def import_programme_file(path: Path, *, territory: str, out: Path, fmt: str | N
         raise CartopolisError(f"{path}: cannot read ({exc.strerror})") from None
     text = read_document(data, str(path), fmt)
     draft = import_programme(text, territory=territory, source_name=path.name)
+    if section_depth is not None:
+        for measure in draft["measures"]:
+            if "section" in measure:
+                measure["section"] = " › ".join(measure["section"].split(" › ")[: max(section_depth, 0)])
+                if not measure["section"]:
+                    del measure["section"]
     header = (
         f"# Brouillon importé de {path.name} le {time.strftime('%Y-%m-%d')} : tout sauf les citations est deviné\n"
         "# (draft: true). Relire titres, thèmes et cibles, puis retirer draft et lancer check-programmes.\n"

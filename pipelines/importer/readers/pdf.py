@@ -43,20 +43,32 @@ def _group_lines(words: list[dict]) -> list[list[dict]]:
     return [sorted(row, key=lambda w: w["x0"]) for row in rows]
 
 
-def _gutter(rows: list[list[dict]], width: float) -> float | None:
-    """The x of a column gutter, when enough rows have a wide gap at the same place mid-page."""
-    gaps: Counter[int] = Counter()
-    for row in rows:
-        for left, right in zip(row, row[1:], strict=False):
-            gap = right["x0"] - left["x1"]
-            middle = (left["x1"] + right["x0"]) / 2
-            if gap > max(12.0, 1.5 * left.get("size", 10)) and 0.25 * width < middle < 0.75 * width:
-                gaps[int(middle // 10)] += 1
-    if not gaps:
+def _gutter(words: list[dict], width: float) -> float | None:
+    """The x of a column gutter: a vertical band mid-page (30–70 % of the width) that almost no word
+    covers (a full-width title may cross it), with at least a fifth of the words on each side."""
+    if len(words) < 20:
         return None
-    bin_, count = gaps.most_common(1)[0]
-    near = count + gaps.get(bin_ - 1, 0) + gaps.get(bin_ + 1, 0)
-    return (bin_ + 0.5) * 10 if near >= max(4, 0.3 * len(rows)) else None
+    step = 2.0
+    cover = [0] * (int(width // step) + 1)
+    for word in words:
+        for b in range(int(word["x0"] // step), min(len(cover), int(word["x1"] // step) + 1)):
+            cover[b] += 1
+    limit = max(1, 0.02 * len(words))
+    best: tuple[int, int] | None = None
+    run_start = None
+    for b in range(int(0.3 * width // step), int(0.7 * width // step) + 1):
+        if cover[b] <= limit:
+            run_start = b if run_start is None else run_start
+            if best is None or b - run_start > best[1] - best[0]:
+                best = (run_start, b)
+        else:
+            run_start = None
+    if best is None or (best[1] - best[0] + 1) * step < 8:
+        return None
+    x = (best[0] + best[1] + 1) / 2 * step
+    left = sum(1 for w in words if w["x1"] <= x)
+    right = sum(1 for w in words if w["x0"] >= x)
+    return x if min(left, right) >= 0.2 * len(words) else None
 
 
 def _line(words: list[dict]) -> _Line:
@@ -74,10 +86,11 @@ def _line(words: list[dict]) -> _Line:
 def _page_lines(page) -> list[_Line]:
     """One page's lines in reading order: full-width lines, and each two-column band left then right."""
     words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False, use_text_flow=False)
-    rows = _group_lines(words)
-    gutter = _gutter(rows, float(page.width))
+    gutter = _gutter(words, float(page.width))
     if gutter is None:
-        return [_line(row) for row in rows]
+        return [_line(row) for row in _group_lines(words)]
+    # two columns: each column's rows apart (their baselines need not align), full-width rows between
+    rows = _group_lines(words)
     out: list[_Line] = []
     left: list[_Line] = []
     right: list[_Line] = []
@@ -155,7 +168,7 @@ def _paragraphs(lines: list[_Line], body_size: float, vocabulary: set[str]) -> l
                 new_paragraph = False  # a sentence going on at the top of the next column or page
             if not new_paragraph and current:
                 joined = _join_hyphenated(current, ln.text, vocabulary)
-                current = joined if joined is not None else f"{current}\n{ln.text}"
+                current = joined if joined is not None else f"{current} {ln.text}"
                 previous = ln
                 continue
             out.append(current)
