@@ -108,7 +108,11 @@ def import_programme(text: str, *, territory: str, source_name: str, qpv: QpvInf
         context = f"{candidate.context} {candidate.section}"
         themes, evidence = classify(quote, context)
         key = flat(quote)
-        sentences = [flat(s) for s in split_sentences(quote)]
+        title_text = normalise_quote(candidate.title)
+        body = quote[len(title_text) :] if title_text and quote.startswith(title_text) else ""
+        if not flat(body) or len(flat(body)) < len(flat(quote)) / 3:
+            body = quote  # no title of its own: the quote's sentences
+        sentences = [flat(s) for s in split_sentences(body) if flat(s)]  # an explanation seen before: a repeat
         repeated = seen.get(key)
         if repeated is None and sentences and all(s in seen for s in sentences):
             repeated = seen[sentences[0]]

@@ -183,6 +183,8 @@ def parse_blocks(text: str) -> list[Block]:
         item = None if in_block else _item(stripped)
         close()
         style = _heading_style(stripped, text)
+        if in_block and style is None and words_count(text) <= 10 and not text.endswith(_TERMINAL):
+            in_block = False  # "Mieux financer" after a dash-led block: a heading, not the next block
         if in_block and style is None:
             current = Block("item", index, index, text, "dash")
             if _TRAILING_DASH.search(current.text):

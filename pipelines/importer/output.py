@@ -23,7 +23,8 @@ def _scalar(value: object) -> str:
     if value is None:
         return "null"
     text = str(value)
-    if _PLAIN.fullmatch(text) and text not in ("true", "false", "null", "yes", "no", "on", "off"):
+    numeric = re.fullmatch(r"[\d_.eE+-]+", text) is not None  # "2026" must stay a string
+    if _PLAIN.fullmatch(text) and not numeric and text not in ("true", "false", "null", "yes", "no", "on", "off"):
         return text
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid double-quoted YAML scalar
 

@@ -24,11 +24,16 @@ from .outline import _FURNITURE, _NOT_MEASURES, Block, _candidate, _label, looks
 _RELATIVE = ("colon", "recurring")
 
 
-def _similar(a: str, b: str) -> bool:
+_STOP = {"de", "des", "du", "la", "le", "les", "l", "d", "un", "une", "et", "a", "au", "aux", "en", "pour"}
+_TOC_REACH = 150  # a table of contents announces the sections that follow it, not the whole document
+
+
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in folded_words(text) if w not in _STOP)
+
+
+def _similar(wa: frozenset[str], wb: frozenset[str]) -> bool:
     """Two titles name the same thing (``Une animation du centre-ville`` / ``Animation du centre-ville``)."""
-    stop = {"de", "des", "du", "la", "le", "les", "l", "d", "un", "une", "et", "a", "au", "aux", "en", "pour"}
-    wa = {w for w in folded_words(a) if w not in stop}
-    wb = {w for w in folded_words(b) if w not in stop}
     if not wa or not wb:
         return False
     shared = len(wa & wb)
@@ -41,6 +46,12 @@ def _mark_toc(blocks: list[Block]) -> set[int]:
     Returns the indexes of the later one-line paragraphs they announce, which are headings.
     """
     announced: set[int] = set()
+    titles = {
+        j: _content_words(b.text)
+        for j, b in enumerate(blocks)
+        if b.kind == "heading"
+        or (b.kind == "para" and b.start == b.end and words_count(b.text) <= 20 and not b.text.endswith("."))
+    }
     k = 0
     while k < len(blocks):
         if blocks[k].kind != "item":
@@ -49,20 +60,14 @@ def _mark_toc(blocks: list[Block]) -> set[int]:
         run = [k]
         while run[-1] + 1 < len(blocks) and blocks[run[-1] + 1].kind == "item":
             run.append(run[-1] + 1)
-        later = [
-            j
-            for j in range(run[-1] + 1, len(blocks))
-            if blocks[j].kind == "heading"
-            or blocks[j].kind == "para"
-            and blocks[j].start == blocks[j].end
-            and words_count(blocks[j].text) <= 20
-            and not blocks[j].text.endswith(".")
-        ]
-        matches = {i: next((j for j in later if _similar(blocks[i].text, blocks[j].text)), None) for i in run}
-        if len(run) >= 2 and sum(m is not None for m in matches.values()) >= max(2, 0.6 * len(run)):
-            for i in run:
-                blocks[i].skip = True
-            announced |= {j for j in matches.values() if j is not None}
+        later = [j for j in range(run[-1] + 1, min(len(blocks), run[-1] + 1 + _TOC_REACH)) if j in titles]
+        if len(run) >= 2 and len(run) <= 30:
+            words = {i: _content_words(blocks[i].text) for i in run}
+            matches = {i: next((j for j in later if _similar(words[i], titles[j])), None) for i in run}
+            if sum(m is not None for m in matches.values()) >= max(2, 0.6 * len(run)):
+                for i in run:
+                    blocks[i].skip = True
+                announced |= {j for j in matches.values() if j is not None}
         k = run[-1] + 1
     return announced
 

@@ -189,20 +189,18 @@ def read_pdf(data: bytes, name: str) -> str:
         ``unreadable`` when the file is not a PDF pdfplumber can open.
     """
     import pdfplumber  # imported here: only PDF imports pay for it
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [_page_lines(page) for page in pdf.pages]
+            heights = [float(page.height) for page in pdf.pages]
+            images = sum(len(page.images) for page in pdf.pages)
+    except Exception as exc:  # pdfminer raises many kinds on a damaged file (syntax, no /Root, streams)
         raise ImportRefused(
             "unreadable",
             f"{name}: not a readable PDF ({type(exc).__name__}): export it again as PDF",
             f"{name} : PDF illisible ou abîmé. Exportez-le à nouveau en PDF.",
         ) from None
-    with pdf:
-        pages = [_page_lines(page) for page in pdf.pages]
-        heights = [float(page.height) for page in pdf.pages]
-        images = sum(len(page.images) for page in pdf.pages)
     if not any(pages):
         raise ImportRefused(
             "scanned",
