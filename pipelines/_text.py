@@ -49,7 +49,6 @@ def words(text: str) -> list[str]:
     return list(folded_words(text))
 
 
-
 _URL = re.compile(r"\(?https?://[^\s)]*\)?|www\.[^\s)]+")
 
 
@@ -69,4 +68,3 @@ def folded_words(text: str) -> tuple[str, ...]:
 def flat(text: str) -> str:
     """Folded text with every non-alphanumeric run turned into one space (``centre-ville`` → ``centre ville``)."""
     return " ".join(folded_words(text))
-

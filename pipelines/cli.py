@@ -1,4 +1,7 @@
-"""``python -m pipelines …``: sources, build, territories, check-programmes; the importer's commands in :mod:`pipelines.cli_importer`."""
+"""``python -m pipelines …``: sources, build, territories, check-programmes.
+
+The importer's commands (import-programme, evaluate-importer) live in :mod:`pipelines.cli_importer`.
+"""
 
 from __future__ import annotations
 

@@ -90,9 +90,7 @@ def _run(gold_words: tuple[str, ...], draft_words: tuple[str, ...]) -> int:
 
 def _draft_items(draft: dict | Programme) -> list[tuple[str, int | None]]:
     items = draft.measures if isinstance(draft, Programme) else draft.get("measures", [])
-    return [
-        (m.quote, None) if isinstance(m, Measure) else (m["quote"], m.get("_line")) for m in items
-    ]
+    return [(m.quote, None) if isinstance(m, Measure) else (m["quote"], m.get("_line")) for m in items]
 
 
 def evaluate(draft: dict | Programme, gold: list[Gold]) -> dict:

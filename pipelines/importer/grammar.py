@@ -101,7 +101,8 @@ _OBLIGATION = re.compile(
 )
 #: Finite verbs of description (a diagnosis, not a promise): copulas, auxiliaries, common presents.
 _FINITE = {
-    "est", "sont", "ont", "doit", "doivent", "etait", "etaient", "fut", "furent", "existe", "existent", "reste", "restent",
+    "est", "sont", "ont", "doit", "doivent", "etait", "etaient", "fut", "furent", "existe", "existent", "reste",
+    "restent",
     "constitue", "constituent", "permet", "permettent", "peut", "peuvent", "faut", "font", "fait", "exige",
     "exigent", "semble", "semblent", "va", "vont", "avons", "sommes", "pouvons", "pensons", "croyons", "manque",
     "manquent", "subissent", "souffre", "souffrent", "demeure", "represente", "representent", "compte", "comptent",
@@ -112,7 +113,6 @@ _FINITE = {
 _ACTION_ENDINGS = ("tion", "sion", "ement", "age", "ite", "ure", "ence", "ance", "ie", "oire", "al", "ive")
 _FINITE_ENDINGS = ("issent", "oient", "ttent", "ivent", "uvent", "ennent", "stent", "uent")
 _NOT_FUTURE = {"camera", "opera", "cathedra", "era", "ira", "dra", "tiendra", "viendra"}
-
 
 
 def _is_infinitive(word: str, following: str) -> bool:
@@ -359,4 +359,3 @@ def participle_list(sentence: str) -> list[str] | None:
     if len(items) < 3:
         return None
     return [tail[a:b].strip(" ,;") for a, b in items]
-

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .._text import flat, folded_words
 from .grammar import is_commitment, starts_with_action_noun, starts_with_infinitive
 
 _MD = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)[\s#]*$")
@@ -111,9 +110,11 @@ def _item(raw: str) -> tuple[str, str, str] | None:
             return marker, text, lead
     match = _LEAD.match(raw)
     if match and (match.group(2) or match.group(1).rstrip().endswith((".", ":"))):
-        return "lead", f"{match.group(1)}{' ' + match.group(2) if match.group(2) else ''} {match.group(3)}", match.group(
-            1
-        ).rstrip(" .:")
+        return (
+            "lead",
+            f"{match.group(1)}{' ' + match.group(2) if match.group(2) else ''} {match.group(3)}",
+            match.group(1).rstrip(" .:"),
+        )
     match = _PIPE.match(raw.replace("**", ""))
     if match and words_count(match.group(1)) <= 20:
         return "pipe", raw.replace("**", ""), match.group(1).strip()

@@ -134,7 +134,9 @@ def scorecard(*, annotations: Path = ANNOTATIONS, pdf_dir: Path | None = None) -
         rows.append(_row(name, draft, gold_from_lines(text, mark["lines"]), time.perf_counter() - started))
     if pdf_dir is not None and (reels / PDF_SOURCE).is_file():
         try:
-            pdf = make_pdf((reels / PDF_SOURCE).read_text(encoding="utf-8"), Path(pdf_dir) / "programme.pdf", title="Le Péage")
+            pdf = make_pdf(
+                (reels / PDF_SOURCE).read_text(encoding="utf-8"), Path(pdf_dir) / "programme.pdf", title="Le Péage"
+            )
         except (ImportError, FileNotFoundError, RuntimeError) as exc:
             rows.append({"file": f"{PDF_SOURCE} (PDF)", "note": f"PDF not made: {exc}"})
             return rows

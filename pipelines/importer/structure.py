@@ -128,7 +128,9 @@ def _title_lines(blocks: list[Block]) -> list[Block]:
     while k < len(blocks):
         block = blocks[k]
         nxt = blocks[k + 1] if k + 1 < len(blocks) else None
-        action_colon = block.kind == "heading" and block.style == "colon" and looks_like_measure(block.text.rstrip(" :"))
+        action_colon = (
+            block.kind == "heading" and block.style == "colon" and looks_like_measure(block.text.rstrip(" :"))
+        )
         if (
             (block.kind == "para" or action_colon)
             and nxt is not None
@@ -168,7 +170,11 @@ def _levels(blocks: list[Block]) -> None:
             continue
         elif block.style == "plain":
             run = [k]
-            while run[-1] + 1 < len(blocks) and blocks[run[-1] + 1].kind == "heading" and blocks[run[-1] + 1].style == "plain":
+            while (
+                run[-1] + 1 < len(blocks)
+                and blocks[run[-1] + 1].kind == "heading"
+                and blocks[run[-1] + 1].style == "plain"
+            ):
                 run.append(run[-1] + 1)
             base = ranks.setdefault("plain", len([r for r in ranks if not r.startswith("md")]) + 1)
             deepest = leaf_plain if leaf_plain is not None else base + len(run) - 1

@@ -26,7 +26,8 @@ _CYCLE = re.compile(r"\b(velos?|cyclab\w*|cyclistes?|pistes? cyclables?|bicyclet
 _SHOP = re.compile(r"\b(commerc\w*|boutiques?|vitrines?|enseignes?|artisans?)\b")
 _VACANCY = re.compile(r"\b(vacan\w*|vides?|inoccup\w*|vitrines? vides?|friches?|desaffect\w*)\b")
 _QPV = re.compile(
-    r"\b(qpv|quartiers? prioritaires?|quartiers? populaires?|politique de la ville|quartiers? de la politique de la ville)\b"
+    r"\b(qpv|quartiers? prioritaires?|quartiers? populaires?|politique de la ville|"
+    r"quartiers? de la politique de la ville)\b"
 )
 _GENERIC_NAMES = {"centre", "centre ville", "ville", "quartier", "nord", "sud", "est", "ouest", "gare", "bourg", "cite"}
 
@@ -55,7 +56,9 @@ def territory_qpv(territory: str) -> QpvInfo:
         manifest = {}
     if (manifest.get("layers") or {}).get("qpv", {}).get("status") == "ok":
         frame = store.read_layer(territory, "qpv")
-        current = frame[frame["code_qp"].notna() & (frame["code_qp"].astype(str) != "")] if "code_qp" in frame else frame
+        current = (
+            frame[frame["code_qp"].notna() & (frame["code_qp"].astype(str) != "")] if "code_qp" in frame else frame
+        )
         return QpvInfo(bool(len(current)), tuple(str(n) for n in current.get("name", [])), "couche qpv du territoire")
     try:
         insee = Catalog.load().territory(territory).insee

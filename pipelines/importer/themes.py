@@ -156,7 +156,6 @@ def _keyword_at(tokens: list[str], i: int) -> int | None:
     return best
 
 
-
 _HEAD_WORDS = 5
 
 

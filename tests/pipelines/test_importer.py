@@ -13,12 +13,12 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from pipelines import settings
-from pipelines.importer.grammar import is_commitment, split_items, split_sentences
-from pipelines.importer.readers.plain import decode_text
-from pipelines.importer.themes import classify
 from pipelines.errors import CartopolisError
 from pipelines.importer import QpvInfo, dump_programme, extract_figures, import_programme, import_programme_file
 from pipelines.importer.evaluate import evaluate, gold_from_programme
+from pipelines.importer.grammar import is_commitment, split_items, split_sentences
+from pipelines.importer.readers.plain import decode_text
+from pipelines.importer.themes import classify
 from pipelines.measures import (
     Measure,
     Programme,
@@ -69,7 +69,11 @@ EXPECTED = [
         {"layer": "flood", "select": "moyen_ou_fort", "scope": "commune"},
     ),
     # a short list of one-proposal paragraphs: the proposal stays whole, its list is its content
-    ("Rayonner par la culture : festival annuel, réhabilitation des sites miniers et gratuité des musées.", "culture", None),
+    (
+        "Rayonner par la culture : festival annuel, réhabilitation des sites miniers et gratuité des musées.",
+        "culture",
+        None,
+    ),
     (
         "Lutte contre les vitrines vides du centre-ville.",
         "commerce",
@@ -222,7 +226,8 @@ def test_import_dash_blocks_and_repeats():
         "Une navette relie les habitants aux cabinets médicaux.",
         "Mutualiser les achats avec les communes voisines réduit les coûts.",
         # a title line and its explanation are one item
-        "Mutualiser les dépenses avec les communes voisines Mutualiser les achats avec les communes voisines réduit les coûts.",
+        "Mutualiser les dépenses avec les communes voisines "
+        "Mutualiser les achats avec les communes voisines réduit les coûts.",
     ]
     themes = [m["themes"][0] for m in draft["measures"]]
     assert themes == ["sante", "sante", "finances", "finances"]
@@ -435,7 +440,10 @@ def test_importer_quality_against_curated(seed, curated):
     draft = import_programme(text, territory=gold.territory or "demo", source_name=seed, qpv=QpvInfo(True))
     assert all(quote_in_seed(m["quote"], text) for m in draft["measures"])
     result = evaluate(draft, gold_from_programme(gold, text))
-    print(f"{seed} → {gold.id}: {result['drafts']} drafts, recall {result['recall']:.1%}, precision {result['precision']:.1%}")
+    print(
+        f"{seed} → {gold.id}: {result['drafts']} drafts, "
+        f"recall {result['recall']:.1%}, precision {result['precision']:.1%}"
+    )
     assert result["recall"] >= 0.95, result["missed"]
     assert result["precision"] >= 0.90, result["extra"]
 

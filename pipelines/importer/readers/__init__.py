@@ -53,7 +53,8 @@ def _wrong_type(name: str, what: str) -> ImportRefused:
     return ImportRefused(
         "wrong_type",
         f"{name}: {what} is not a programme format the importer reads (txt, md, pdf, html, docx)",
-        f"{name} : type de fichier non pris en charge. Formats acceptés : texte (.txt, .md), PDF, page HTML, Word (.docx).",
+        f"{name} : type de fichier non pris en charge. "
+        "Formats acceptés : texte (.txt, .md), PDF, page HTML, Word (.docx).",
     )
 
 
@@ -77,7 +78,8 @@ def read_document(data: bytes, name: str, fmt: str | None = None) -> str:
     if len(data) > MAX_FILE_BYTES:
         raise ImportRefused(
             "too_big",
-            f"{name}: {len(data) / 1e6:.1f} MB, more than the {MAX_FILE_BYTES // (1024 * 1024)} MB a programme may weigh",
+            f"{name}: {len(data) / 1e6:.1f} MB, "
+            f"more than the {MAX_FILE_BYTES // (1024 * 1024)} MB a programme may weigh",
             f"{name} : fichier trop gros ({len(data) / (1024 * 1024):.1f} Mo ; 5 Mo au plus).",
         )
     fmt = fmt or detect_format(data, name)

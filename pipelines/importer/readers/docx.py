@@ -25,7 +25,7 @@ def read_docx(data: bytes, name: str) -> str:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises zipfile, KeyError or its own errors on a bad file
+    except Exception as exc:  # noqa: BLE001 — python-docx raises zipfile, KeyError or its own errors
         raise ImportRefused(
             "unreadable",
             f"{name}: not a readable Word document ({type(exc).__name__})",

@@ -73,7 +73,11 @@ def _lines(root) -> list[str]:
         if tag.find_parent(_BLOCKS) is not None and tag.name not in ("li", "tr"):
             continue  # a <p> inside an <li> is part of the item
         if tag.name == "li" and tag.find(["li"]) is not None:
-            own = " ".join(_text(c) if hasattr(c, "get_text") else str(c).strip() for c in tag.children if c.name not in ("ul", "ol"))
+            own = " ".join(
+                _text(c) if hasattr(c, "get_text") else str(c).strip()
+                for c in tag.children
+                if c.name not in ("ul", "ol")
+            )
             text = _SPACES.sub(" ", own).strip()
         else:
             text = _text(tag)

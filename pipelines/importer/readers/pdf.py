@@ -123,7 +123,9 @@ def _strip_running(pages: list[list[_Line]], heights: list[float]) -> list[list[
     """Drop page numbers and the header/footer lines that repeat on at least half the pages."""
     margin_keys: Counter[str] = Counter()
     for lines, height in zip(pages, heights, strict=True):
-        keys = {_running_key(ln.text) for ln in lines if ln.top < _MARGIN * height or ln.bottom > (1 - _MARGIN) * height}
+        keys = {
+            _running_key(ln.text) for ln in lines if ln.top < _MARGIN * height or ln.bottom > (1 - _MARGIN) * height
+        }
         margin_keys.update(keys)
     repeated = {k for k, n in margin_keys.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2)}
     kept = []
@@ -157,7 +159,9 @@ def _paragraphs(lines: list[_Line], body_size: float, vocabulary: set[str]) -> l
     out: list[str] = []
     current = ""
     previous: _Line | None = None
-    spacing = statistics.median([b.top - a.top for a, b in zip(lines, lines[1:], strict=False) if b.top > a.top] or [12])
+    spacing = statistics.median(
+        [b.top - a.top for a, b in zip(lines, lines[1:], strict=False) if b.top > a.top] or [12]
+    )
     for ln in lines:
         heading = ln.size >= 1.18 * body_size or (ln.bold and len(ln.text.split()) <= 12)
         if previous is not None:
@@ -195,7 +199,7 @@ def read_pdf(data: bytes, name: str) -> str:
             pages = [_page_lines(page) for page in pdf.pages]
             heights = [float(page.height) for page in pdf.pages]
             images = sum(len(page.images) for page in pdf.pages)
-    except Exception as exc:  # pdfminer raises many kinds on a damaged file (syntax, no /Root, streams)
+    except Exception as exc:  # noqa: BLE001 — pdfminer raises many kinds on a damaged file (no /Root…)
         raise ImportRefused(
             "unreadable",
             f"{name}: not a readable PDF ({type(exc).__name__}): export it again as PDF",

@@ -69,7 +69,6 @@ def decode_text(data: bytes, name: str) -> str:
     )
 
 
-
 def read_plain(data: bytes, name: str) -> str:
     """Text of a ``.txt`` / ``.md`` file: decoded (see :func:`decode_text`), line ends made ``\\n``."""
     return decode_text(data, name).replace("\r\n", "\n").replace("\r", "\n")
