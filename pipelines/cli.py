@@ -9,6 +9,8 @@ Exit codes, one per kind of failure (documented in the README):
 - 3 (:data:`EXIT_CATALOG`): ``geodata/sources.yaml`` or ``territories.yaml`` is invalid;
 - 4 (:data:`EXIT_NOTHING_BUILT`): nothing was published or written (store read-only, full or not
   a folder; an input that holds nothing to import).
+
+The importer's commands (import-programme, evaluate-importer) live in :mod:`pipelines.cli_importer`.
 """
 
 from __future__ import annotations
@@ -159,36 +161,6 @@ def cmd_check_programmes(args: argparse.Namespace, console: Console) -> int:
     return 1 if problems else 0
 
 
-def cmd_import_programme(args: argparse.Namespace, console: Console) -> int:
-    from .importer import import_programme_file
-
-    source = Path(args.file)
-    if source.is_file() and not source.read_bytes().strip():
-        raise CartopolisError(
-            f"`{source}` is empty: give the programme's text (.txt, .md, .pdf, .html): no draft written"
-        )
-    out = import_programme_file(source, territory=args.territory, out=Path(args.out))
-    if not _draft_measures(out):
-        out.unlink(missing_ok=True)
-        raise CartopolisError(
-            f"`{source}`: no measure found (empty text, or headings only): give the programme's full text; "
-            "no draft written"
-        )
-    console.print(f"brouillon écrit : {out}")
-    return EXIT_OK
-
-
-def _draft_measures(path: Path) -> int:
-    """How many measures a written draft holds (0 when it cannot be read back)."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return 0
-    return len(data.get("measures") or []) if isinstance(data, dict) else 0
-
-
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m pipelines", description="Cartopolis data pipelines")
     sub = main.add_subparsers(dest="command", required=True)
@@ -216,11 +188,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-programmes", help="validate every programme YAML against the seeds")
     p.add_argument("--dir", help="programmes folder (default geodata/programmes)")
     p.set_defaults(func=cmd_check_programmes)
-    p = sub.add_parser("import-programme", help="draft a programme YAML from a text")
-    p.add_argument("file")
-    p.add_argument("--territory", required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_import_programme)
+    from .cli_importer import register as register_importer
+
+    register_importer(sub)  # import-programme, evaluate-importer
     return main
 
 
