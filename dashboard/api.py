@@ -258,6 +258,7 @@ def register(server: flask.Flask, data: Data) -> None:
         manifest = data.manifest(tid)
         table = data.table(tid, "indicators")
         measures = data.table(tid, "measures")
+        published = data.table(tid, "published")
         provenance = exports.territory_provenance(manifest)
         return _json(
             {
@@ -267,6 +268,9 @@ def register(server: flask.Flask, data: Data) -> None:
                 "note": exports.FICTIONAL_NOTE if provenance == "fictional" else exports.REAL_NOTE,
                 "indicators": [] if table is None else _records(exports.add_provenance(table, manifest, tid)),
                 "measures": [] if measures is None else _records(exports.add_provenance(measures, manifest, tid)),
+                # what INSEE published per QPV (year, contour) beside our estimate and the gap in %
+                "published": [] if published is None else _records(published),
+                "population_method": (manifest.get("layers", {}).get("population") or {}).get("support_label"),
             }
         )
 
