@@ -9,7 +9,9 @@
    every few seconds, holding its connection for the whole run.
 4. Runs 50 client threads for 30 s, each on its own keep-alive connection, cycling through the
    page (``/?t=demo``), the recorded callbacks and the heaviest GeoJSON (with Chromium's
-   ``Accept-Encoding``), and times every request.
+   ``Accept-Encoding``), and times every request. Each client pauses ``--think`` × [0.5, 1.5)
+   seconds between requests (1 s by default: 50 people clicking about once a second);
+   ``--think 0`` sends back-to-back requests and measures the saturated server instead.
 5. Then, with the load stopped and the slowloris clients still holding on, times the page alone.
 
 Prints the error count (any status other than 200/204, or a failed connection), p50 / p95 / max
@@ -24,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -118,11 +121,20 @@ class Slowloris(threading.Thread):
                 self.stop.wait(0.5)
 
 
-def client(port: int, plan: list[tuple[str, str, bytes | None]], offset: int, until: float, out: dict) -> None:
-    """One keep-alive client cycling through ``plan`` until ``until``; appends to ``out``."""
+def client(
+    port: int, plan: list[tuple[str, str, bytes | None]], offset: int, until: float, out: dict, think: float = 0.0
+) -> None:
+    """One keep-alive client cycling through ``plan`` until ``until``; appends to ``out``.
+
+    Between two requests the client waits a random time of ``think`` × [0.5, 1.5) s (a person
+    reading; 0 for back-to-back requests).
+    """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     step = offset
+    pause = random.Random(offset)
     while time.perf_counter() < until:
+        if think:
+            time.sleep(think * pause.uniform(0.5, 1.5))
         kind, path, body = plan[step % len(plan)]
         step += 1
         headers = {"Accept-Encoding": ACCEPT_ENCODING}
@@ -161,6 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between a client's requests (s)")
     parser.add_argument("--worker-class", default=None, help="override gunicorn.conf.py's worker class")
     args = parser.parse_args()
     from pipelines.store import Store
@@ -183,7 +196,10 @@ def main() -> None:
         time.sleep(1)
         results: dict = defaultdict(list)
         until = time.perf_counter() + args.seconds
-        threads = [threading.Thread(target=client, args=(port, plan, i, until, results)) for i in range(args.clients)]
+        threads = [
+            threading.Thread(target=client, args=(port, plan, i, until, results, args.think))
+            for i in range(args.clients)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -196,15 +212,28 @@ def main() -> None:
         server.wait(timeout=20)
     total = sum(len(results[k]) for k in ("page", "callback", "geojson"))
     print(
-        f"{args.clients} clients for {args.seconds:.0f} s, 2 slowloris clients, worker class "
-        f"{args.worker_class or 'of gunicorn.conf.py'}"
+        f"{args.clients} clients for {args.seconds:.0f} s (pause {args.think:g} s × [0.5, 1.5) between requests), "
+        f"2 slowloris clients, worker class {args.worker_class or 'of gunicorn.conf.py'}"
     )
+    verdicts = {
+        "0 errors": not results["errors"],
+        "callback p95 ≤ 100 ms": p95(results["callback"]) <= 100,
+        "heaviest GeoJSON p95 ≤ 400 ms": p95(results["geojson"]) <= 400,
+        "page ≤ 1 s under slowloris": max(results["page"] + alone) <= 1000,
+    }
     print(f"requests {total} ({total / args.seconds:.0f}/s), errors {len(results['errors'])}")
     print(f"callbacks ({len(bodies)} recorded, toggle heat on demo)  {summary(results['callback'])}")
     print(f"heaviest GeoJSON {geojson} ({size / 1e3:.0f} kB uncompressed)  {summary(results['geojson'])}")
     print(f"page {PAGE} under load and slowloris  {summary(results['page'])}")
     print(f"page {PAGE} alone while slowloris holds 2 connections  {summary(alone)}")
     print(f"slowloris connections dropped by the server: {sum(t.dropped for t in slow)}")
+    print("targets: " + ", ".join(f"{name} {'OK' if ok else 'MISSED'}" for name, ok in verdicts.items()))
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile of ``values`` (nearest rank, as :func:`bench_dashboard.summary`)."""
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@
   ``frame-ancestors 'none'``; plus ``X-Content-Type-Options: nosniff``, ``Referrer-Policy`` and
   ``X-Frame-Options`` for older browsers.
 - Request bodies are capped per path (:data:`BODY_LIMITS`, :data:`DEFAULT_BODY_LIMIT` for the
-  rest): a larger declared ``Content-Length`` gets a 413 before anything is read, a chunked body
-  is cut at the cap by Werkzeug.
+  rest): a larger declared ``Content-Length`` gets a 413 before anything is read; a chunked body
+  (no ``Content-Length``, which browsers never send) a 411, unread.
 - A malformed callback (not JSON, unknown output, inputs that do not match the callback) gets a
   400 JSON answer; a failure inside a callback or route a 500 JSON answer. Neither sends a
   traceback, and the log line holds the exception type, where it was raised and a short escaped
@@ -88,12 +88,16 @@ def log_failure(what: str, exc: BaseException) -> None:
     log.error("%s failed: %s at %s: %s", what, type(exc).__name__, _where(exc), short(exc, 200))
 
 
-def _relative(path: str, roots: list[tuple[Path, str]]) -> str:
-    for root, label in roots:
+def _relative(path: str, roots: list[Path]) -> str:
+    """``path`` relative to the first root holding it, else its file name; kept when it is not a
+    file path (its first segment is no folder of ``/``, e.g. ``/api/territories``)."""
+    for root in roots:
         try:
-            return f"{label}{Path(path).relative_to(root).as_posix()}"
+            return Path(path).relative_to(root).as_posix()
         except ValueError:
             continue
+    if not Path("/", path.split("/")[1]).is_dir():
+        return path
     return Path(path).name
 
 
@@ -101,14 +105,9 @@ def redact_paths(value: object, store_root: Path | None = None) -> object:
     """``value`` (text, or lists and dicts of texts) without absolute paths.
 
     A path inside the mirror becomes relative to it (``qpv/QP_2015.shp``), one inside the store
-    relative to it, any other its file name; URLs are kept.
+    relative to it, any other path on disk its file name; URLs and route names are kept.
     """
-    roots: list[tuple[Path, str]] = []
-    mirror = settings.mirror_dir()
-    if mirror is not None:
-        roots.append((Path(mirror).resolve(), ""))
-    if store_root is not None:
-        roots.append((Path(store_root).resolve(), ""))
+    roots = [Path(root).resolve() for root in (settings.mirror_dir(), store_root) if root is not None]
 
     def clean(item: object) -> object:
         if isinstance(item, str):
@@ -250,7 +249,11 @@ def install(app: dash.Dash) -> None:
             return _json_error("adresse inconnue", 404)
         if request.method in _BODY_METHODS:
             limit = _body_limit(request.path)
-            request.max_content_length = limit  # a chunked body is cut there by Werkzeug
+            request.max_content_length = limit
+            if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+                # Browsers always send a Content-Length (fetch, forms); a chunked body could only
+                # be measured by reading it, so it is refused unread.
+                return _json_error("corps de requête sans Content-Length refusé", 411)
             if request.content_length is not None and request.content_length > limit:
                 return _json_error(f"corps de requête trop volumineux : {limit // MB} Mo au plus", 413)
         return None
