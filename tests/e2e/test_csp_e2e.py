@@ -15,6 +15,9 @@ from werkzeug.serving import make_server
 
 from dashboard.i18n import TABS
 
+#: Waiting time (ms) for a view to fill: the Comparer tab computes for a while on a busy machine.
+SLOW = 20_000
+
 WATCH_VIOLATIONS = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', (e) => {
@@ -38,7 +41,7 @@ def violations(page: Page, console: list[str]) -> list[str]:
 
 def open_tab(page: Page, key: str) -> None:
     page.get_by_role("tab", name=TABS[key]).click()
-    expect(page.get_by_role("tab", name=TABS[key])).to_have_attribute("aria-selected", "true", timeout=15_000)
+    expect(page.get_by_role("tab", name=TABS[key])).to_have_attribute("aria-selected", "true", timeout=SLOW)
 
 
 def test_every_view_runs_under_the_csp(watched, base_url):
@@ -54,18 +57,18 @@ def test_every_view_runs_under_the_csp(watched, base_url):
 
     open_tab(page, "programmes")
     page.locator("#measure input").first.check()
-    expect(page.locator("#measure-detail .quote")).to_be_visible()
+    expect(page.locator("#measure-detail .quote")).to_be_visible(timeout=SLOW)
 
     open_tab(page, "quartier")
     page.locator("#place-search").click()
     page.locator(".dash-dropdown-options [role=option]").first.click()
-    expect(page.locator(".place-card")).to_be_visible()
+    expect(page.locator(".place-card")).to_be_visible(timeout=SLOW)
 
     open_tab(page, "comparer")
-    expect(page.locator("#matrix table")).to_be_visible()
+    expect(page.locator("#matrix table")).to_be_visible(timeout=SLOW)
 
     open_tab(page, "sources")
-    expect(page.locator("#sources-table")).to_contain_text("Ville fictive")
+    expect(page.locator("#sources-table")).to_contain_text("Ville fictive", timeout=SLOW)
 
     page.goto(f"{base_url}/?t=_national")
     expect(page.locator("#map-table table")).to_contain_text("Collectif")
