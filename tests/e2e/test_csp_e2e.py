@@ -15,6 +15,11 @@ from werkzeug.serving import make_server
 
 from dashboard.i18n import TABS
 
+INJECT_INLINE_SCRIPT = """() => {
+    const script = document.createElement('script');
+    script.text = 'window.x = 1';
+    document.body.append(script);
+}"""
 #: Waiting time (ms) for a view to fill: the Comparer tab computes for a while on a busy machine.
 SLOW = 20_000
 
@@ -103,7 +108,7 @@ def test_a_plotly_graph_runs_under_the_same_csp(watched, tmp_path):
         page.locator("#bars .main-svg").first.hover()  # the hover layer adds styles at run time
         assert violations(page, console) == []
         # the watch itself works: an injected inline script is refused and recorded
-        page.evaluate("() => { const s = document.createElement('script'); s.text = 'window.x = 1'; document.body.append(s); }")
+        page.evaluate(INJECT_INLINE_SCRIPT)
         page.wait_for_function("window.__csp.length > 0")
         assert page.evaluate("window.x") is None
         assert violations(page, console)[0].startswith("script-src-elem blocked inline")
