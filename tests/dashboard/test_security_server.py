@@ -90,7 +90,7 @@ def test_two_half_sent_requests_do_not_freeze_the_site(port):
         slow[0].sendall(b"POST /_dash-update-component HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
         slow[1].sendall(
             b"POST /_dash-update-component HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"output\""
+            b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"output"'
         )
         time.sleep(0.3)  # both connections are now held by the server
         for _ in range(4):  # several requests, so that both workers are asked
