@@ -1,7 +1,8 @@
 """Load benchmark (not a test): 50 concurrent clients for 30 s, with two slowloris clients.
 
-1. Serves the store (``CARTOPOLIS_DATA`` or ``geodata/layers``: run ``make data`` first) with
-   gunicorn as ``make serve`` does (``-c gunicorn.conf.py``) on a free port of 127.0.0.1.
+1. Serves the store (``CARTOPOLIS_DATA`` or ``geodata/layers`` when ``make data`` built it, else
+   a fresh offline build in a temporary folder) with gunicorn as ``make serve`` does
+   (``-c gunicorn.conf.py``) on a free port of 127.0.0.1.
 2. Records, in headless Chromium, the callback requests fired by toggling a layer of the demo
    town (the same action as ``bench_dashboard.py``) and finds the heaviest GeoJSON of the API
    (every built layer of every territory, by uncompressed size).
@@ -39,9 +40,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_dashboard import ARGS, CHROMIUM, free_port, record, summary  # noqa: E402
+from bench_dashboard import ARGS, CHROMIUM, free_port, record, store_with, summary  # noqa: E402
 
 PAGE = "/?t=demo"
+#: The territories served (the heaviest GeoJSON is looked for among all of them).
+TERRITORIES = ["demo", "ales", "valence", "grenoble", "redon", "perigueux"]
 #: What Chromium sends (the server picks zstd, then br, then gzip).
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 
@@ -176,12 +179,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between a client's requests (s)")
     parser.add_argument("--worker-class", default=None, help="override gunicorn.conf.py's worker class")
     args = parser.parse_args()
-    from pipelines.store import Store
-
-    store = Store()
-    if "demo" not in store.territories():
-        raise SystemExit(f"no demo town in the store {store.root}: run `make data` first")
-    server, port = serve(store.root, args.worker_class)
+    server, port = serve(store_with(TERRITORIES), args.worker_class)
     slow = [Slowloris(port), Slowloris(port)]
     try:
         geojson, size = heaviest_geojson(port)
