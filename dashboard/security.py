@@ -60,6 +60,8 @@ COMPRESS_MIMETYPES = [
 _CALLBACK_ROUTE = "_dash-update-component"
 _RELOAD_ROUTE = "_reload-hash"
 # An absolute POSIX path of two segments or more that is not part of a URL or a fraction.
+#: Addresses of this app, which a text may quote and which are no file paths.
+_ROUTES = ("/api/", "/carto/", "/export/", "/assets/", "/_dash-")
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/\\-])/(?:[^\s/'\"`«»()\[\]{},;]+/)+[^\s/'\"`«»()\[\]{},;]*")
 
 
@@ -89,15 +91,14 @@ def log_failure(what: str, exc: BaseException) -> None:
 
 
 def _relative(path: str, roots: list[Path]) -> str:
-    """``path`` relative to the first root holding it, else its file name; kept when it is not a
-    file path (its first segment is no folder of ``/``, e.g. ``/api/territories``)."""
+    """``path`` relative to the first root holding it, else its file name (a route is kept)."""
+    if path.startswith(_ROUTES):
+        return path
     for root in roots:
         try:
             return Path(path).relative_to(root).as_posix()
         except ValueError:
             continue
-    if not Path("/", path.split("/")[1]).is_dir():
-        return path
     return Path(path).name
 
 
@@ -105,7 +106,7 @@ def redact_paths(value: object, store_root: Path | None = None) -> object:
     """``value`` (text, or lists and dicts of texts) without absolute paths.
 
     A path inside the mirror becomes relative to it (``qpv/QP_2015.shp``), one inside the store
-    relative to it, any other path on disk its file name; URLs and route names are kept.
+    relative to it, any other its file name; URLs and the app's own routes (``/api/…``) are kept.
     """
     roots = [Path(root).resolve() for root in (settings.mirror_dir(), store_root) if root is not None]
 

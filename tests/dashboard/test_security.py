@@ -205,6 +205,7 @@ def test_redact_paths(tmp_path, monkeypatch):
     )
     assert clean["layers"]["qpv"]["urls"] == [reason]
     assert security.redact_paths("/etc/passwd est lu") == "passwd est lu"
+    assert security.redact_paths("miroir /nonexistent/raw absent") == "miroir raw absent"
 
 
 def test_no_absolute_path_reaches_the_api_or_the_page(client, hostile):
