@@ -4,7 +4,7 @@ Multipart form-data with fields ``file`` (≤ 5 MB: txt, md, pdf, html, docx) an
 The upload does not go through a Dash callback (base64 in JSON would weigh a third more); this
 route's body cap is 6 MB (file plus form overhead). Answers: 200 ``{programme, measures}``;
 413 too big; 400 missing field, unknown territory, wrong type, binary or unknown encoding;
-422 scanned or unreadable PDF, empty page, no measure found — each with a French ``erreur``.
+422 scanned or unreadable PDF, empty page, no measure found — each with a French ``error`` (the API's one error format).
 Nothing is written on the server.
 """
 
@@ -21,7 +21,7 @@ _STATUS = {"too_big": 413, "wrong_type": 400, "binary": 400, "encoding": 400}
 
 
 def _error(message: str, status: int, code: str) -> tuple[flask.Response, int]:
-    return flask.jsonify({"erreur": message, "code": code}), status
+    return flask.jsonify({"error": message, "code": code}), status
 
 
 def register(server: flask.Flask, territories: callable) -> None:
