@@ -46,7 +46,7 @@ import pyogrio
 import shapely
 
 from ..errors import LayerUnavailable, SourceFormatError
-from ._common import BuildContext, LayerResult, make_valid, to_l93
+from ._common import BuildContext, LayerResult, make_valid, read_vector, to_l93
 from ._qpv_match import RULE, Match, match_qpv
 
 #: Minimum overlap with the commune for a QPV to belong to the territory (ha).
@@ -88,10 +88,7 @@ def read_qpv2024_zip(path: Path) -> gpd.GeoDataFrame:
             raise SourceFormatError(f"`{path}!{member}`: cannot read ({exc})") from None
         for layer in layers:
             where = f"{path}!{member}" + (f" (layer {layer})" if len(layers) > 1 else "")
-            try:
-                frame = gpd.read_file(vsi, layer=layer)
-            except _READ_ERRORS as exc:
-                raise SourceFormatError(f"`{where}`: cannot read ({exc})") from None
+            frame = read_vector(vsi, where, layer=layer, what="QPV 2024 perimeters")
             frame = frame.rename(columns={c: _ALIASES_2024.get(c.lower(), c) for c in frame.columns})
             if not {"code_qp", "name"} <= set(frame.columns):
                 columns = list(frame.columns)
@@ -120,10 +117,7 @@ def read_qpv2015_shp(path: Path, encoding: str = "cp1252") -> gpd.GeoDataFrame:
     ISO-8859-1, which turns the Windows-1252 ``œ``, ``’`` and ``–`` of 13 names into control
     characters ("Cœur de Ville" → "C\\x9cur de Ville").
     """
-    try:
-        frame = gpd.read_file(path, encoding=encoding)
-    except _READ_ERRORS as exc:  # pyogrio errors carry no file name
-        raise SourceFormatError(f"`{path}`: cannot read as the QPV 2015 shapefile ({exc})") from None
+    frame = read_vector(str(path), str(path), encoding=encoding, what="the QPV 2015 shapefile")
     missing = [c for c in ("CODE_QP", "NOM_QP", "COMMUNE_QP") if c not in frame.columns]
     if missing:
         raise SourceFormatError(f"`{path}`: field(s) {missing} missing; fields are {list(frame.columns)}")

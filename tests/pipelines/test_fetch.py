@@ -85,12 +85,12 @@ def source(url: str, **kw) -> Source:
 def test_mirror_hit_verifies_checksum(tmp_path: Path):
     mirror = tmp_path / "mirror"
     (mirror / "flood").mkdir(parents=True)
-    (mirror / "flood" / "a.shp").write_bytes(b"abc")
+    (mirror / "flood" / "a.gpkg").write_bytes(b"abc")
     good = hashlib.sha256(b"abc").hexdigest()
-    src = source("https://example.org/a.zip", mirror="flood/a.shp", sha256=good)
-    assert fetch(src, offline=True, mirror=mirror, cache=tmp_path / "cache") == mirror / "flood" / "a.shp"
+    src = source("https://example.org/a.zip", mirror="flood/a.gpkg", sha256=good)
+    assert fetch(src, offline=True, mirror=mirror, cache=tmp_path / "cache") == mirror / "flood" / "a.gpkg"
     assert locate(src, mirror=mirror, cache=tmp_path / "cache").origin == "mirror"
-    bad = source("https://example.org/a.zip", mirror="flood/a.shp", sha256="0" * 64)
+    bad = source("https://example.org/a.zip", mirror="flood/a.gpkg", sha256="0" * 64)
     with pytest.raises(ChecksumMismatch, match="test.source"):
         fetch(bad, offline=True, mirror=mirror, cache=tmp_path / "cache")
 
@@ -101,6 +101,21 @@ def test_folder_checksum_changes_with_content(tmp_path: Path):
     first = sha256_path(tmp_path / "d")
     (tmp_path / "d" / "x.dbf").write_bytes(b"2")
     assert sha256_path(tmp_path / "d") != first
+
+
+def test_shapefile_checksum_covers_every_member(tmp_path: Path):
+    """A .shp is hashed with its .shx, .dbf, .prj…: a .prj swapped for another CRS is a changed source."""
+    for ext, data in ((".shp", b"1"), (".shx", b"2"), (".dbf", b"3"), (".prj", b'GEOGCS["WGS 84"]')):
+        (tmp_path / f"x{ext}").write_bytes(data)
+    (tmp_path / "other.shp").write_bytes(b"not a member of x")
+    lines = "".join(
+        f"x{ext} {hashlib.sha256(data).hexdigest()}\n"
+        for ext, data in sorted(((".dbf", b"3"), (".prj", b'GEOGCS["WGS 84"]'), (".shp", b"1"), (".shx", b"2")))
+    )
+    assert sha256_path(tmp_path / "x.shp") == hashlib.sha256(lines.encode()).hexdigest()
+    first = sha256_path(tmp_path / "x.shp")
+    (tmp_path / "x.prj").write_bytes(b'PROJCS["RGF93 / Lambert-93"]')
+    assert sha256_path(tmp_path / "x.shp") != first
 
 
 def test_cache_hit_without_network(tmp_path: Path):
