@@ -1,11 +1,20 @@
-"""What every bad-input case asserts after the command: the exit code, the message, what was kept."""
+"""The command every case runs, and what it asserts after it: the exit code, the message, what was kept."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from pipelines.transaction import stale_notice
+
+TERRITORY = "perigueux"
+
+
+def build_args(store: Path, mirror: Path, *extra: str, territory: str = TERRITORY) -> list[str]:
+    """The build command of a case: offline, from ``mirror``, into ``store``."""
+    return ["build", "--territory", territory, "--offline", "--mirror", str(mirror), "--data", str(store), *extra]
+
 
 #: Fields a stale entry adds to (or changes in) the last good entry.
 STALE_FIELDS = ("status", "reason", "failed_at")

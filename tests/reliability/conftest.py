@@ -15,17 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _expect import TERRITORY, build_args
 
 from pipelines import cli
 from pipelines.catalog import Catalog, load_sources, load_territories
 from pipelines.settings import SOURCES_FILE, TERRITORIES_FILE
 
-TERRITORY = "perigueux"
 _LOAD = Catalog.load.__func__
-
-
-def build_args(store: Path, mirror: Path, *extra: str, territory: str = TERRITORY) -> list[str]:
-    return ["build", "--territory", territory, "--offline", "--mirror", str(mirror), "--data", str(store), *extra]
 
 
 @pytest.fixture(scope="session")
