@@ -185,3 +185,25 @@ def test_size_cap(server: str, tmp_path: Path):
     with pytest.raises(FetchError, match="1000-byte cap"):
         fetch(source(f"{server}/big.bin", format="csv"), mirror=None, cache=tmp_path / "cache", max_bytes=1000)
     assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_a_mirror_path_leaving_the_mirror_is_refused(tmp_path: Path):
+    """Even when a Source is made in code (the catalog refuses it at load): `../` never reaches outside."""
+    from pipelines.errors import CatalogError
+
+    escaping = source("https://example.org/a.zip", mirror="../../../etc/passwd")
+    with pytest.raises(CatalogError, match=r"mirror path `../../../etc/passwd` leaves the mirror root"):
+        fetch(escaping, offline=True, mirror=tmp_path / "mirror", cache=tmp_path / "cache")
+
+
+def test_reasons_name_files_relative_to_the_mirror():
+    from pipelines.errors import relative_paths
+
+    text = (
+        "`/srv/miroir/flood/x/a.shp`: bad; `/vsizip//srv/miroir/qpv/z.zip/SHP/b.shp`; "
+        "cache `/var/cache/cartopolis/src/c.zip`; other `/home/op/d.gpkg`; https://files.georisques.fr/di_2020/e.zip"
+    )
+    assert relative_paths(text, mirror=Path("/srv/miroir"), cache=Path("/var/cache/cartopolis")) == (
+        "`flood/x/a.shp`: bad; `qpv/z.zip/SHP/b.shp`; cache `cache/src/c.zip`; other `…/d.gpkg`; "
+        "https://files.georisques.fr/di_2020/e.zip"
+    )
