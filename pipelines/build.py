@@ -118,7 +118,7 @@ def build_territory(
     publishes nothing; a missing mirror raises :class:`~pipelines.errors.UsageError` first.
     """
     check_mirror(mirror)
-    remove_orphan_temp_dirs()
+    remove_orphan_temp_dirs(cache=settings.cache_dir())
     ctx = BuildContext(territory, catalog, offline=offline, mirror=mirror, log=log)
     layers = [layer for layer in (*LAYERS, *CONTEXT_LAYERS) if not only or layer in only]
     outcomes = []

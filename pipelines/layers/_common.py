@@ -15,6 +15,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 
+from .. import settings
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
@@ -144,6 +145,7 @@ def culprit_source(ctx: BuildContext, exc: Exception) -> str | None:
 #: Prefix of the temporary folders of readers: ``cartopolis-<kind>-<pid>-…`` in the system temp folder.
 TEMP_PREFIX = "cartopolis-"
 _TEMP_NAME = re.compile(r"cartopolis-[a-z]+-(\d+)-.+")
+_PART_NAME = re.compile(r"\..+\.(\d+)\.part")
 
 
 @contextlib.contextmanager
@@ -153,14 +155,21 @@ def temp_dir(kind: str) -> Iterator[Path]:
         yield Path(folder)
 
 
-def remove_orphan_temp_dirs(root: Path | None = None) -> list[Path]:
-    """Remove the readers' temporary folders whose process is gone (a build killed mid-read)."""
+def remove_orphan_temp_dirs(root: Path | None = None, cache: Path | None = None) -> list[Path]:
+    """Remove what a killed build left behind: the readers' temporary folders (``root``, the system
+    temp folder by default) and the partial downloads of the ``cache``, whose process is gone."""
     removed = []
     root = Path(root or tempfile.gettempdir())
     for path in root.glob(f"{TEMP_PREFIX}*"):
         match = _TEMP_NAME.fullmatch(path.name)
         if match and path.is_dir() and not _alive(int(match[1])):
             shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    cache = Path(cache or settings.cache_dir())
+    for path in cache.glob("*/.*.part") if cache.is_dir() else ():
+        match = _PART_NAME.fullmatch(path.name)  # fetch.download writes `.<name>.<pid>.part`
+        if match and not _alive(int(match[1])):
+            path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 

@@ -36,7 +36,8 @@ def test_tmp_files_of_a_store_built_before_versions_are_removed(env, tmp_path):
 
 
 def test_temp_folders_of_dead_readers_are_removed(env, tmp_path, monkeypatch):
-    """`/tmp/cartopolis-osm-*` left by a kill during the OSM read; a running build's folder stays."""
+    """`/tmp/cartopolis-osm-*` left by a kill during the OSM read, and a partial download of the
+    cache; those of a running process stay."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = tmp_path / "cartopolis-osm-999999-abcd"
     dead.mkdir()
@@ -45,9 +46,17 @@ def test_temp_folders_of_dead_readers_are_removed(env, tmp_path, monkeypatch):
     alive.mkdir()
     unrelated = tmp_path / "cartopolis-export-xyz"  # the dashboard's, not named after a process
     unrelated.mkdir()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CARTOPOLIS_CACHE", str(cache))
+    (cache / "georisques.tri.30").mkdir(parents=True)
+    partial = cache / "georisques.tri.30" / ".tri_2020_sig_di_30.zip.999999.part"  # a download cut by a kill
+    partial.write_bytes(b"PK\x03\x04 half")
+    running = cache / "georisques.tri.30" / f".tri_2020_sig_di_30.zip.{os.getpid()}.part"
+    running.write_bytes(b"PK\x03\x04 still coming")
     code, out = env.run("--only", "flood")
     expect(code, out, 0, r"flood ok")
     assert not dead.exists() and alive.is_dir() and unrelated.is_dir()
+    assert not partial.exists() and running.exists()
 
 
 def test_store_files_are_world_readable_under_a_strict_umask(env):
