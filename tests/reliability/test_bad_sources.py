@@ -71,6 +71,7 @@ def rewrite_tri(change: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> Calla
 
     def alter(env):
         frame = change(gpd.read_file(env.real_mirror / f"{TRI}.shp"))
+        frame = frame.astype({c: str for c in frame.select_dtypes("datetime").columns})  # as the .dbf had them
         folder = env.mirror / TRI.rsplit("/", 1)[0]
         for part in folder.iterdir():
             part.unlink()
