@@ -18,6 +18,10 @@ Every layer given out (API and exports) says where it comes from: a top-level Ge
 ``cartopolis`` (territory, layer, ``provenance`` = ``fictional`` / ``real``, publishers, licences,
 vintages, attribution, note) and per-feature columns ``provenance`` and ``licence``.
 
+A layer whose last update failed (``stale``) is served as its last good version, with a French
+``notice`` « données du JJ/MM/AAAA, la mise à jour a échoué : … » in the territory's manifest, in
+``/api/territories`` (``notices``) and in the layer's ``cartopolis`` member.
+
 Unknown ids give a 404 with ``{"error": "…"}``; an unavailable layer adds its ``status``,
 ``reason``, ``urls`` and ``declared`` sources; any other failure a 500 with a JSON error (one
 line in the server log, see :func:`dashboard.security.log_failure`; nothing to the client).
@@ -39,6 +43,7 @@ import geopandas as gpd
 import pandas as pd
 
 from pipelines.schemas import CONTEXT_LAYERS, LAYERS
+from pipelines.transaction import stale_notice
 
 from . import exports, maps, security
 from .data import Data
@@ -132,6 +137,12 @@ def _layer_frame(data: Data, tid: str, layer: str) -> gpd.GeoDataFrame:
             declared=declared,
         )
     return frame
+
+
+def _with_notice(entry: dict) -> dict:
+    """A manifest entry with, for a stale layer, its French ``notice`` (« données du JJ/MM/AAAA… »)."""
+    notice = stale_notice(entry)
+    return {**entry, "notice": notice} if notice else entry
 
 
 def _measure(data: Data, args):
@@ -230,7 +241,8 @@ def register(server: flask.Flask, data: Data) -> None:
         out = []
         for info in data.territories():
             layers = data.manifest(info["id"]).get("layers") or {}
-            out.append({**info, "layers": {k: v.get("status") for k, v in layers.items()}})
+            notices = {k: stale_notice(v) for k, v in layers.items() if stale_notice(v)}
+            out.append({**info, "layers": {k: v.get("status") for k, v in layers.items()}, "notices": notices})
         return _json({"territories": out})
 
     @server.route("/api/territories/<key>")
@@ -238,7 +250,8 @@ def register(server: flask.Flask, data: Data) -> None:
     def api_territory(key: str):
         tid = _territory(data, key)
         manifest = data.manifest(tid)
-        return _json({**manifest, "programmes": [p.id for p in data.programmes_for(tid)]})
+        layers = {k: _with_notice(v) for k, v in (manifest.get("layers") or {}).items()}
+        return _json({**manifest, "layers": layers, "programmes": [p.id for p in data.programmes_for(tid)]})
 
     @server.route("/api/territories/<key>/layers/<layer>.geojson")
     @_guard
@@ -247,6 +260,9 @@ def register(server: flask.Flask, data: Data) -> None:
 
         def build() -> str:
             info = exports.provenance(data.manifest(tid), tid, layer)
+            notice = stale_notice(data.layer_entry(tid, layer))
+            if notice:  # the last good version is served: say from when, and why it was not updated
+                info = {**info, "stale": True, "notice": notice}
             frame = exports.label_features(maps.export_frame(_layer_frame(data, tid, layer)), info)
             out = maps.to_wgs84(frame)
             props = pd.DataFrame(out.drop(columns="geometry"))

@@ -34,7 +34,7 @@ DROPDOWN_LABELS = {
     "deselect_all": "Tout désélectionner",
 }
 
-STATUS = {"ok": "disponible", "unavailable": "indisponible", "error": "en erreur"}
+STATUS = {"ok": "disponible", "stale": "version précédente", "unavailable": "indisponible", "error": "en erreur"}
 PROVENANCE = {"real": "réel", "fictional": "fictif"}
 
 EMPTY_STORE = (

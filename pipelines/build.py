@@ -118,7 +118,7 @@ def build_territory(
     publishes nothing; a missing mirror raises :class:`~pipelines.errors.UsageError` first.
     """
     check_mirror(mirror)
-    remove_orphan_temp_dirs()
+    remove_orphan_temp_dirs(cache=settings.cache_dir())
     ctx = BuildContext(territory, catalog, offline=offline, mirror=mirror, log=log)
     layers = [layer for layer in (*LAYERS, *CONTEXT_LAYERS) if not only or layer in only]
     outcomes = []
@@ -229,7 +229,7 @@ def _build_layer(ctx: BuildContext, tx: StoreTransaction, layer: str, *, accept_
     try:
         if layer in CONTEXT_LAYERS and not territory.fictional and not declared:
             raise LayerUnavailable("couche de contexte non déclarée pour ce territoire")
-        with expected_extent(_territory_extent(ctx, tx)):
+        with expected_extent(*_territory_extent(ctx, tx)):
             result = _run_builder(ctx, layer)
         check_shrink(layer, result.frame, tx.last_good(layer), accept=accept_shrink)
         entry = {
@@ -267,10 +267,12 @@ def _outcome(ctx, layer: str, record: dict, start: float, reason: str, urls=()) 
     return LayerOutcome(ctx.territory.id, layer, record["status"], rows, seconds, reason, list(urls))
 
 
-def _territory_extent(ctx: BuildContext, tx: StoreTransaction) -> tuple[float, float, float, float] | None:
-    """Bounding box (EPSG:2154) every source read for the territory must reach: the commune's, or
-    the last good commune's while the commune itself is read; None on a first build."""
+def _territory_extent(ctx: BuildContext, tx: StoreTransaction) -> tuple[tuple | None, str]:
+    """Bounding box every source read for the territory must reach, and its CRS: the commune's, or
+    the last good commune's while the commune itself is read; no box on a first build."""
     if ctx.commune is not None and not ctx.commune.empty:
-        return tuple(float(v) for v in ctx.commune.total_bounds)
+        return tuple(float(v) for v in ctx.commune.total_bounds), ctx.commune.crs.to_string()
     good = tx.last_good("commune")
-    return tuple(good["bbox"]) if good and good.get("bbox") else None
+    if good and good.get("bbox"):
+        return tuple(good["bbox"]), good.get("crs") or settings.CRS_L93
+    return None, settings.CRS_L93

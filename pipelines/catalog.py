@@ -8,7 +8,7 @@ A territory can be looked up by its id (``ales``) or its INSEE code (``30007``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 import yaml
@@ -19,6 +19,8 @@ from .schemas import CONTEXT_LAYERS, LAYERS
 from .settings import SOURCES_FILE, TERRITORIES_FILE
 
 _LINE = "__line__"
+_RAW = "__raw__"  # the text of scalars YAML read as integers, to report `insee: 01004` (octal 516) as it was written
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -28,6 +30,9 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping[_LINE] = node.start_mark.line + 1
+    raw = {k.value: v.value for k, v in node.value if isinstance(v, yaml.ScalarNode) and v.tag == _INT_TAG}
+    if raw:
+        mapping[_RAW] = raw
     return mapping
 
 
@@ -92,6 +97,25 @@ class Territory:
     notes: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
+def _check_quoted(entry: dict, key: str, where: str) -> None:
+    """Fail when a code was written without quotes and YAML changed it (``01004`` is read as octal 516)."""
+    value, raw = entry.get(key), (entry.get(_RAW) or {}).get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and raw is not None and raw != str(value):
+        raise CatalogError(
+            f'{where}: `{key}: {raw}` is read by YAML as the number {value}: write it in quotes, `{key}: "{raw}"`'
+        )
+
+
+def check_mirror_path(path: object, where: str) -> None:
+    """Fail when a ``mirror:`` path is absolute or climbs out of the mirror root (``../``)."""
+    posix = PurePosixPath(str(path))
+    if posix.is_absolute() or Path(str(path)).is_absolute() or ".." in posix.parts or not str(path).strip():
+        raise CatalogError(
+            f"{where}: mirror path `{path}` leaves the mirror root: give a path relative to the mirror, inside it "
+            "(e.g. `flood/perigueux_FRF_TRI_PERI`)"
+        )
+
+
 _SOURCE_FIELDS = ("id", "title", "publisher", "page", "url", "licence", "vintage", "format")
 
 
@@ -118,11 +142,13 @@ def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
         sha = entry.get("sha256")
         if sha is not None and (len(str(sha)) != 64 or any(c not in "0123456789abcdef" for c in str(sha))):
             raise CatalogError(f"{where}: source `{sid}` has a malformed sha256 `{sha}`")
-        known = set(_SOURCE_FIELDS) | {"mirror", "sha256", "notes", "options", _LINE}
+        known = set(_SOURCE_FIELDS) | {"mirror", "sha256", "notes", "options", _LINE, _RAW}
         unknown = sorted(set(entry) - known)
         if unknown:
             raise CatalogError(f"{where}: source `{sid}` has unknown field(s) {unknown}")
-        options = {k: v for k, v in (entry.get("options") or {}).items() if k != _LINE}
+        options = {k: v for k, v in (entry.get("options") or {}).items() if k not in (_LINE, _RAW)}
+        if entry.get("mirror") is not None:
+            check_mirror_path(entry["mirror"], f"{where}: source `{sid}`")
         sources[sid] = Source(
             **{k: str(entry[k]) for k in _SOURCE_FIELDS},
             mirror=entry.get("mirror"),
@@ -148,6 +174,8 @@ def load_territories(path: Path = TERRITORIES_FILE, sources: dict[str, Source] |
         for key in ("id", "insee", "name", "departement"):
             if not isinstance(entry, dict) or not entry.get(key):
                 raise CatalogError(f"{where}: territory lacks `{key}`")
+        for key in ("insee", "departement"):
+            _check_quoted(entry, key, where)
         tid, insee = str(entry["id"]), str(entry["insee"])
         if tid in territories:
             raise CatalogError(f"{where}: duplicate territory id `{tid}`")
@@ -157,7 +185,7 @@ def load_territories(path: Path = TERRITORIES_FILE, sources: dict[str, Source] |
             raise CatalogError(f"{where}: territory `{tid}` has a malformed INSEE code `{insee}`")
         layers: dict[str, tuple[str, ...]] = {}
         for layer, ids in (entry.get("layers") or {}).items():
-            if layer == _LINE:
+            if layer in (_LINE, _RAW):
                 continue
             if layer not in known_layers:
                 raise CatalogError(f"{where}: territory `{tid}` names unknown layer `{layer}`")
@@ -174,7 +202,7 @@ def load_territories(path: Path = TERRITORIES_FILE, sources: dict[str, Source] |
             fictional=bool(entry.get("fictional", False)),
             layers=layers,
             programmes=tuple(entry.get("programmes") or ()),
-            notes={k: str(v) for k, v in (entry.get("notes") or {}).items() if k != _LINE},
+            notes={k: str(v) for k, v in (entry.get("notes") or {}).items() if k not in (_LINE, _RAW)},
         )
         insee_seen.add(insee)
     return territories

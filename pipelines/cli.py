@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -93,7 +94,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
             def show(outcome, _progress=progress, _task=task):
                 style = STATUS_STYLE[outcome.status]
-                extra = f" — {outcome.reason}" if outcome.reason else ""
+                extra = f" — {escape(outcome.reason)}" if outcome.reason else ""
                 _progress.console.print(
                     f"  {outcome.layer:<11} [{style}]{outcome.status}[/] "
                     f"{outcome.rows} ligne(s) {outcome.seconds:.1f}s{extra}"
@@ -108,7 +109,9 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 mirror=mirror,
                 only=[args.only] if args.only else None,
                 accept_shrink=args.accept_shrink,
-                log=lambda msg, _progress=progress: _progress.console.print(f"  [dim]{msg}[/]", highlight=False),
+                log=lambda msg, _progress=progress: _progress.console.print(
+                    f"  [dim]{escape(msg)}[/]", highlight=False
+                ),
                 on_layer=show,
             )
     if args.territory == "all" and not args.only:
@@ -125,12 +128,14 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         table.add_column(col, overflow="fold")
     for o in outcomes:
         style = STATUS_STYLE[o.status]
-        table.add_row(o.territory, o.layer, f"[{style}]{o.status}[/]", str(o.rows), f"{o.seconds:.1f}", o.reason[:160])
+        table.add_row(
+            o.territory, o.layer, f"[{style}]{o.status}[/]", str(o.rows), f"{o.seconds:.1f}", escape(o.reason[:160])
+        )
     console.print(table)
     failed = [o for o in outcomes if o.status in ("error", "stale")]
     for o in failed:
         kept = "last good version kept" if o.status == "stale" else "no previous version"
-        console.print(f"[bold red]failed:[/] {o.territory}/{o.layer} ({kept}): {o.reason}", highlight=False)
+        console.print(f"[bold red]failed:[/] {o.territory}/{o.layer} ({kept}): {escape(o.reason)}", highlight=False)
     return EXIT_LAYER_FAILED if failed else EXIT_OK
 
 
@@ -213,11 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args, console)
     except CartopolisError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return exit_code(exc)
     except OSError as exc:  # a file the command was given cannot be read or written
         where = f" `{exc.filename}`" if exc.filename else ""
-        console.print(f"[bold red]error:[/]{where}: {exc.strerror or exc}; check the path and its rights")
+        console.print(
+            f"[bold red]error:[/]{escape(where)}: {escape(str(exc.strerror or exc))}; check the path and its rights"
+        )
         return EXIT_NOTHING_BUILT
 
 

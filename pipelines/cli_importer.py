@@ -19,15 +19,20 @@ def cmd_import_programme(args: argparse.Namespace, console: Console) -> int:
         raise CartopolisError(
             f"`{source}` is empty: give the programme's text (.txt, .md, .pdf, .html): no draft written"
         )
-    out = import_programme_file(
-        source, territory=args.territory, out=Path(args.out), fmt=args.format, section_depth=args.section_depth
-    )
-    if not _draft_measures(out):
-        out.unlink(missing_ok=True)
-        raise CartopolisError(
-            f"`{source}`: no measure found (empty text, or headings only): give the programme's full text; "
-            "no draft written"
+    out = Path(args.out)
+    draft = out.with_name(f".{out.name}.draft")  # an earlier draft at --out is replaced only by a real one
+    try:
+        import_programme_file(
+            source, territory=args.territory, out=draft, fmt=args.format, section_depth=args.section_depth
         )
+        if not _draft_measures(draft):
+            raise CartopolisError(
+                f"`{source}`: no measure found (empty text, or headings only): give the programme's full text; "
+                "no draft written"
+            )
+        draft.replace(out)
+    finally:
+        draft.unlink(missing_ok=True)
     console.print(f"brouillon écrit : {out}")
     return 0
 

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 import requests
 
 from . import settings
-from .catalog import Source
+from .catalog import Source, check_mirror_path
 from .errors import ChecksumMismatch, FetchError, OfflineMiss
 
 _CHUNK = 1 << 20
@@ -45,11 +45,21 @@ class Resolution:
 
 
 def sha256_path(path: Path) -> str:
-    """Return the sha256 of a file, or of a folder (hash of its sorted ``relpath sha256`` lines)."""
+    """Return the sha256 of a file, of a folder (hash of its sorted ``relpath sha256`` lines), or of
+    a shapefile: a ``.shp`` is hashed with every file sharing its stem (``.shx``, ``.dbf``,
+    ``.prj``, ``.cpg``…), the same way as a folder, so that a changed ``.prj`` is a changed source."""
     path = Path(path)
     if path.is_dir():
-        lines = [f"{p.relative_to(path).as_posix()} {sha256_path(p)}\n" for p in sorted(path.rglob("*")) if p.is_file()]
-        return hashlib.sha256("".join(lines).encode()).hexdigest()
+        members = [(p.relative_to(path).as_posix(), p) for p in sorted(path.rglob("*")) if p.is_file()]
+    elif path.suffix.lower() == ".shp":
+        members = [(p.name, p) for p in sorted(path.parent.iterdir()) if p.is_file() and p.stem == path.stem]
+    else:
+        return _sha256_file(path)
+    lines = [f"{name} {_sha256_file(p)}\n" for name, p in members]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
@@ -66,6 +76,8 @@ def cache_path(source: Source, cache: Path | None = None) -> Path:
 def locate(source: Source, *, mirror: Path | None = None, cache: Path | None = None) -> Resolution:
     """Find ``source`` in the mirror or the cache, without any network access."""
     mirror = mirror if mirror is not None else settings.mirror_dir()
+    if source.mirror:
+        check_mirror_path(source.mirror, f"source `{source.id}`")
     mirror_path = (Path(mirror) / source.mirror) if (mirror and source.mirror) else None
     cached = cache_path(source, cache)
     if mirror_path is not None and mirror_path.exists():

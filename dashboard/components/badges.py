@@ -1,10 +1,15 @@
-"""Provenance badges: « réel » / « fictif », producer, vintage, licence and notes of each layer."""
+"""Provenance badges: « réel » / « fictif », producer, vintage, licence and notes of each layer.
+
+A layer whose last update failed (``stale``) is drawn from its last good version; its badge is
+followed by « données du JJ/MM/AAAA, la mise à jour a échoué : … », also the first of its notes.
+"""
 
 from __future__ import annotations
 
 from dash import html
 
 from pipelines.measures import THEMES
+from pipelines.transaction import stale_notice
 
 from .. import i18n
 from ..data import Data
@@ -38,7 +43,11 @@ def badges(data: Data, territory: str, layers: list[str]) -> list:
     for layer in ("commune", *[x for x in TOGGLE_LAYERS if x in layers]):
         if not data.layer_ok(territory, layer):
             continue
-        out.append(source_badge(layer_entry(data, territory, layer), layer))
+        entry = layer_entry(data, territory, layer)
+        out.append(source_badge(entry, layer))
+        notice = stale_notice(entry)
+        if notice:
+            out.append(html.Div(f"{i18n.layer_label(layer)} : {notice}", className="stale-notice", role="status"))
     return out
 
 
@@ -71,8 +80,9 @@ def source_badge(entry: dict, layer: str) -> html.Details:
 
 
 def layer_note_list(entry: dict) -> html.Ul | None:
-    """The layer's manifest notes (French sentences), or None when it has none."""
-    notes = [str(n) for n in entry.get("notes") or [] if str(n).strip()]
+    """The layer's manifest notes (French sentences, a stale layer's notice first), or None when it has none."""
+    notice = stale_notice(entry)
+    notes = [notice] * bool(notice) + [str(n) for n in entry.get("notes") or [] if str(n).strip()]
     return html.Ul([html.Li(n) for n in notes], className="layer-notes-list") if notes else None
 
 

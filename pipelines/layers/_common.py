@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import shapely
 
+from .. import settings
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
 from ..schemas import SOURCES_OF
 from ..settings import CONTEXT_BUFFER_M, CRS_L93
+from ._plausible import check_coordinates, check_frame, check_shapefile
 
 
 @dataclass
@@ -120,6 +123,17 @@ def unavailable(territory: Territory, layer: str, missing: list[Source], *, offl
     return LayerUnavailable(reason.strip(), [s.url for s in missing])
 
 
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 text (BOM removed) of a source file; a file in another encoding is an error naming it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            f"`{where}` is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}; Latin-1 or "
+            "Windows-1252?): convert it to UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv`"
+        ) from None
+
+
 def culprit_source(ctx: BuildContext, exc: Exception) -> str | None:
     """The id of the source an error is about: the one a fetch error carries, else the one whose
     local path the message names (the longest match), else None."""
@@ -139,6 +153,7 @@ def culprit_source(ctx: BuildContext, exc: Exception) -> str | None:
 #: Prefix of the temporary folders of readers: ``cartopolis-<kind>-<pid>-…`` in the system temp folder.
 TEMP_PREFIX = "cartopolis-"
 _TEMP_NAME = re.compile(r"cartopolis-[a-z]+-(\d+)-.+")
+_PART_NAME = re.compile(r"\..+\.(\d+)\.part")
 
 
 @contextlib.contextmanager
@@ -148,14 +163,21 @@ def temp_dir(kind: str) -> Iterator[Path]:
         yield Path(folder)
 
 
-def remove_orphan_temp_dirs(root: Path | None = None) -> list[Path]:
-    """Remove the readers' temporary folders whose process is gone (a build killed mid-read)."""
+def remove_orphan_temp_dirs(root: Path | None = None, cache: Path | None = None) -> list[Path]:
+    """Remove what a killed build left behind: the readers' temporary folders (``root``, the system
+    temp folder by default) and the partial downloads of the ``cache``, whose process is gone."""
     removed = []
     root = Path(root or tempfile.gettempdir())
     for path in root.glob(f"{TEMP_PREFIX}*"):
         match = _TEMP_NAME.fullmatch(path.name)
         if match and path.is_dir() and not _alive(int(match[1])):
             shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    cache = Path(cache or settings.cache_dir())
+    for path in cache.glob("*/.*.part") if cache.is_dir() else ():
+        match = _PART_NAME.fullmatch(path.name)  # fetch.download writes `.<name>.<pid>.part`
+        if match and not _alive(int(match[1])):
+            path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 
@@ -170,10 +192,46 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def read_vector(
+    uri: str, where: str, *, area: shapely.Geometry | None = None, what: str = "a vector file", **kwargs
+) -> gpd.GeoDataFrame:
+    """Read a vector file (or zip member) with GDAL, after the plausibility checks of the file itself.
+
+    A shapefile's ``.shp``, ``.shx`` and ``.dbf`` must agree (no record cut off or null), and the
+    file's extent must fit its declared CRS and reach the territory: a read limited to ``area``
+    (EPSG:2154, by bounding box) would otherwise return nothing from a file with a wrong ``.prj``,
+    and drop null geometries unseen. ``what`` names the expected content in messages; ``kwargs``
+    go to :func:`geopandas.read_file`.
+
+    Raises
+    ------
+    SourceFormatError
+        When GDAL cannot read it; :class:`~pipelines.errors.ImplausibleData` when a check fails.
+    """
+    if str(uri).lower().endswith(".shp"):
+        check_shapefile(str(uri), where)
+    try:
+        info = pyogrio.read_info(uri, layer=kwargs.get("layer"), force_total_bounds=True)
+    except Exception as exc:  # noqa: BLE001 - pyogrio errors name the /vsizip/ path at best
+        raise SourceFormatError(f"`{where}`: cannot read ({exc})") from None
+    if info.get("features"):
+        check_coordinates(info.get("total_bounds"), info.get("crs"), where)
+    bbox = None if area is None else gpd.GeoSeries([area], crs=CRS_L93)
+    try:
+        return gpd.read_file(uri, bbox=bbox, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - pyogrio errors name the /vsizip/ path at best
+        raise SourceFormatError(f"`{where}`: cannot read as {what} ({exc})") from None
+
+
 def to_l93(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
-    """Reproject to Lambert-93; fail with the file name when the CRS is missing."""
+    """Reproject to Lambert-93, after checking the coordinates fit their CRS and the territory.
+
+    Fails with the file name when the CRS is missing, or (:func:`._plausible.check_frame`) when
+    the coordinates cannot be in the declared CRS or lie away from the territory being built.
+    """
     if frame.crs is None:
         raise SourceFormatError(f"`{where}` has no CRS (.prj missing?); expected a declared CRS")
+    check_frame(frame, str(where))
     return frame if frame.crs.to_epsg() == 2154 else frame.to_crs(CRS_L93)
 
 

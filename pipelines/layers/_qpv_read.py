@@ -27,7 +27,7 @@ import pandas as pd
 import pyogrio
 
 from ..errors import SourceFormatError
-from ._common import make_valid, to_l93
+from ._common import make_valid, read_vector, to_l93
 
 #: Extensions of the 2024 zip's files, in order of preference.
 ZIP_EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp")
@@ -61,10 +61,7 @@ def _read_perimeter_file(uri: str, where: str) -> list[gpd.GeoDataFrame]:
     frames = []
     for layer in layers:
         here = where + (f" (layer {layer})" if len(layers) > 1 else "")
-        try:
-            frame = gpd.read_file(uri, layer=layer)
-        except _READ_ERRORS as exc:
-            raise SourceFormatError(f"`{here}`: cannot read ({exc})") from None
+        frame = read_vector(uri, here, layer=layer, what="QPV 2024 perimeters")
         frame = frame.rename(columns={c: _ALIASES_2024.get(c.lower(), c) for c in frame.columns})
         if not {"code_qp", "name"} <= set(frame.columns):
             raise SourceFormatError(f"`{here}`: columns code_qp and lib_qp expected; columns are {list(frame.columns)}")
@@ -147,10 +144,7 @@ def read_qpv2015_shp(path: Path, encoding: str = "cp1252") -> gpd.GeoDataFrame:
     ISO-8859-1, which turns the Windows-1252 ``œ``, ``’`` and ``–`` of 13 names into control
     characters ("Cœur de Ville" → "C\\x9cur de Ville").
     """
-    try:
-        frame = gpd.read_file(path, encoding=encoding)
-    except _READ_ERRORS as exc:  # pyogrio errors carry no file name
-        raise SourceFormatError(f"`{path}`: cannot read as the QPV 2015 shapefile ({exc})") from None
+    frame = read_vector(str(path), str(path), encoding=encoding, what="the QPV 2015 shapefile")
     missing = [c for c in ("CODE_QP", "NOM_QP", "COMMUNE_QP") if c not in frame.columns]
     if missing:
         raise SourceFormatError(f"`{path}`: field(s) {missing} missing; fields are {list(frame.columns)}")

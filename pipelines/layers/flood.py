@@ -37,7 +37,7 @@ from ..errors import SourceFormatError
 from ..schemas import FLOOD_SCENARIOS, validate
 from ..settings import CRS_L93
 from ._archive import Archive, open_archive
-from ._common import BuildContext, LayerResult, clip, make_valid, require_geometries, to_l93
+from ._common import BuildContext, LayerResult, clip, make_valid, read_vector, require_geometries, to_l93
 
 #: ``n_tri_<name>_inondable_<type>_<scenario>[_<river>]_s_<ddd>.shp`` (département zips) or
 #: ``n_inondable_<type>_<scenario>_s.shp`` (national delivery), matched case-insensitively. The
@@ -80,11 +80,7 @@ def read_tri_layer(archive: Archive, member: str, area: shapely.Geometry | None 
         raise SourceFormatError(f"`{where}`: not a TRI layer of scenario 01For, 02Moy, 03Mcc or 04Fai")
     if archive.sibling(member, ".prj") is None:
         raise SourceFormatError(f"`{where}`: no .prj next to the shapefile; expected Lambert-93 (EPSG:2154)")
-    bbox = None if area is None else gpd.GeoSeries([area], crs=CRS_L93)
-    try:
-        frame = gpd.read_file(archive.uri(member), bbox=bbox)
-    except Exception as exc:  # noqa: BLE001 - pyogrio errors name the /vsizip/ path at best
-        raise SourceFormatError(f"`{where}`: cannot read the TRI shapefile ({exc})") from None
+    frame = read_vector(archive.uri(member), where, area=area, what="a TRI shapefile")
     frame = _declare_l93(require_geometries(frame, where))
     fallback = _tri_from_path(member, match["name"] or "inconnu")
     tri = frame["id_tri"].astype("string").fillna(fallback) if "id_tri" in frame else fallback

@@ -83,7 +83,7 @@ from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import HEAT_CLASSES, validate
 from ..settings import CRS_L93
 from ._archive import open_archive
-from ._common import BuildContext, LayerResult, clip, make_valid, to_l93
+from ._common import BuildContext, LayerResult, clip, make_valid, read_vector, to_l93
 
 #: LCZ class → heat class; the table and its rationale are in the module docstring.
 LCZ_HEAT_CLASS: dict[str, str] = {
@@ -142,11 +142,7 @@ def _lcz_frame(codes: pd.Series, geometry: gpd.GeoSeries, where: str) -> gpd.Geo
 
 
 def _read_vector(uri: str, where: str, area: shapely.Geometry | None) -> gpd.GeoDataFrame:
-    bbox = None if area is None else gpd.GeoSeries([area], crs=CRS_L93)
-    try:
-        return gpd.read_file(uri, bbox=bbox)
-    except Exception as exc:  # noqa: BLE001 - pyogrio errors do not always carry the file name
-        raise SourceFormatError(f"`{where}`: cannot read as an LCZ vector layer ({exc})") from None
+    return read_vector(uri, where, area=area, what="an LCZ vector layer")
 
 
 def _lcz_field(columns: list[str], preferred: tuple[str, ...] = LCZ_FIELDS) -> str | None:

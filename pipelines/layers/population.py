@@ -42,7 +42,7 @@ from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, POPULATION_SUPPORT_LABELS
 from ..settings import CRS_L93
 from ._archive import open_archive
 from ._buildings import BUILDING_FORMATS, place_on_buildings
-from ._common import BuildContext, LayerResult, make_valid, to_l93
+from ._common import BuildContext, LayerResult, decode_text, make_valid, read_vector, to_l93
 from .commune import read_communes
 
 #: Years between a census and the IRIS geography it is published on (RP 2014 → IRIS 2016).
@@ -100,10 +100,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
         poor_households (``men_pauv``), support (``carreau_200m`` or ``carreau_1km``), geometry.
     """
     uri = _vector_uri(path, r".+\.gpkg", "filosofi-grid")
-    try:
-        frame = gpd.read_file(uri, bbox=gpd.GeoSeries([area], crs=CRS_L93))
-    except Exception as exc:  # noqa: BLE001 - pyogrio errors carry no file name
-        raise SourceFormatError(f"`{uri}`: cannot read as a Filosofi grid ({exc})") from None
+    frame = read_vector(uri, uri, area=area, what="a Filosofi grid")
     cell = _field(frame.columns, ("idcar_200m", "idcar_1km", "idcar_nat"))
     residents = _field(frame.columns, ("ind",))
     if cell is None or residents is None:
@@ -155,10 +152,7 @@ def read_iris_contours(path: Path, fmt: str, insee: str, vintage: int | None) ->
     SourceFormatError when the wanted vintage is absent (message lists the ones present).
     """
     uri = _vector_uri(path, r".+\.(geojson|json|gpkg|shp)", fmt)
-    try:
-        frame = gpd.read_file(uri)
-    except Exception as exc:  # noqa: BLE001 - pyogrio errors carry no file name
-        raise SourceFormatError(f"`{uri}`: cannot read as IRIS contours ({exc})") from None
+    frame = read_vector(uri, uri, what="IRIS contours")
     code, name = _field(frame.columns, IRIS_CODE_FIELDS), _field(frame.columns, IRIS_NAME_FIELDS)
     if code is None:
         raise SourceFormatError(f"`{uri}`: no IRIS code field among {IRIS_CODE_FIELDS}; got {list(frame.columns)}")
@@ -195,9 +189,10 @@ def read_iris_population(path: Path, fmt: str) -> tuple[pd.DataFrame, int]:
         if archive.kind != "zip" or not members:
             raise SourceFormatError(f"`{path}`: expected a zip holding the IRIS census CSV")
         with zipfile.ZipFile(path) as zf:
-            text, where = zf.read(members[0]).decode("utf-8-sig"), f"{path}!{members[0]}"
+            where = f"{path}!{members[0]}"
+            text = decode_text(zf.read(members[0]), where)
     else:
-        text, where = Path(path).read_text(encoding="utf-8-sig"), str(path)
+        text, where = decode_text(Path(path).read_bytes(), str(path)), str(path)
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
     table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str)

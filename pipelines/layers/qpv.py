@@ -178,9 +178,14 @@ def _read_perimeters(ctx: BuildContext, resolved_all: list, commune, tag: str):
 
 
 def compute(ctx: BuildContext) -> Generations:
-    """Combine the QPV sources of the territory (see the module docstring); memoised on the context."""
-    if "qpv" in ctx.memo:
-        return ctx.memo["qpv"]
+    """Combine the QPV sources of the territory (see the module docstring); memoised on the context.
+
+    The memo is keyed by the sources left out as broken: ``qpv_2015`` must not reuse a result
+    computed without the 2015 file, it must fail on that file itself.
+    """
+    key = ("qpv", frozenset(ctx.excluded))
+    if key in ctx.memo:
+        return ctx.memo[key]
     territory, tag = ctx.territory, f"{ctx.territory.id}/qpv"
     if ctx.commune is None or ctx.commune.empty:
         raise LayerUnavailable("commune non construite : impossible de sélectionner les QPV")
@@ -274,7 +279,7 @@ def compute(ctx: BuildContext) -> Generations:
     result = Generations(
         frame, list(dict.fromkeys(used)), notes, matches, contours, source15, perimeters, covered, no_qpv_2024, extra
     )
-    ctx.memo["qpv"] = result
+    ctx.memo[key] = result
     return result
 
 

@@ -69,3 +69,15 @@ def test_build_exits_zero_with_unavailable_layers_and_prints_the_table(mirror, t
     assert "unavailable" in result.stdout and "flood" in result.stdout
     manifest = json.loads((tmp_path / "redon" / "manifest.json").read_text())
     assert manifest["layers"]["flood"]["status"] == "unavailable"
+
+
+def test_exit_codes_of_a_real_process(tmp_path):
+    """The codes the README documents, from `python -m pipelines` itself, without a traceback."""
+    missing = run("build", "--territory", "perigueux", "--offline", "--mirror", "/nonexistent", "--data", str(tmp_path))
+    assert missing.returncode == 2 and "mirror `/nonexistent` is not a folder" in missing.stdout
+    (tmp_path / "file").write_text("x")
+    store = run("build", "--territory", "demo", "--data", str(tmp_path / "file"))
+    assert store.returncode == 4 and "a file stands where a folder is expected" in store.stdout
+    for result in (missing, store):
+        assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "perigueux").exists()

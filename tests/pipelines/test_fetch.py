@@ -85,12 +85,12 @@ def source(url: str, **kw) -> Source:
 def test_mirror_hit_verifies_checksum(tmp_path: Path):
     mirror = tmp_path / "mirror"
     (mirror / "flood").mkdir(parents=True)
-    (mirror / "flood" / "a.shp").write_bytes(b"abc")
+    (mirror / "flood" / "a.gpkg").write_bytes(b"abc")
     good = hashlib.sha256(b"abc").hexdigest()
-    src = source("https://example.org/a.zip", mirror="flood/a.shp", sha256=good)
-    assert fetch(src, offline=True, mirror=mirror, cache=tmp_path / "cache") == mirror / "flood" / "a.shp"
+    src = source("https://example.org/a.zip", mirror="flood/a.gpkg", sha256=good)
+    assert fetch(src, offline=True, mirror=mirror, cache=tmp_path / "cache") == mirror / "flood" / "a.gpkg"
     assert locate(src, mirror=mirror, cache=tmp_path / "cache").origin == "mirror"
-    bad = source("https://example.org/a.zip", mirror="flood/a.shp", sha256="0" * 64)
+    bad = source("https://example.org/a.zip", mirror="flood/a.gpkg", sha256="0" * 64)
     with pytest.raises(ChecksumMismatch, match="test.source"):
         fetch(bad, offline=True, mirror=mirror, cache=tmp_path / "cache")
 
@@ -101,6 +101,21 @@ def test_folder_checksum_changes_with_content(tmp_path: Path):
     first = sha256_path(tmp_path / "d")
     (tmp_path / "d" / "x.dbf").write_bytes(b"2")
     assert sha256_path(tmp_path / "d") != first
+
+
+def test_shapefile_checksum_covers_every_member(tmp_path: Path):
+    """A .shp is hashed with its .shx, .dbf, .prj…: a .prj swapped for another CRS is a changed source."""
+    for ext, data in ((".shp", b"1"), (".shx", b"2"), (".dbf", b"3"), (".prj", b'GEOGCS["WGS 84"]')):
+        (tmp_path / f"x{ext}").write_bytes(data)
+    (tmp_path / "other.shp").write_bytes(b"not a member of x")
+    lines = "".join(
+        f"x{ext} {hashlib.sha256(data).hexdigest()}\n"
+        for ext, data in sorted(((".dbf", b"3"), (".prj", b'GEOGCS["WGS 84"]'), (".shp", b"1"), (".shx", b"2")))
+    )
+    assert sha256_path(tmp_path / "x.shp") == hashlib.sha256(lines.encode()).hexdigest()
+    first = sha256_path(tmp_path / "x.shp")
+    (tmp_path / "x.prj").write_bytes(b'PROJCS["RGF93 / Lambert-93"]')
+    assert sha256_path(tmp_path / "x.shp") != first
 
 
 def test_cache_hit_without_network(tmp_path: Path):
@@ -170,3 +185,25 @@ def test_size_cap(server: str, tmp_path: Path):
     with pytest.raises(FetchError, match="1000-byte cap"):
         fetch(source(f"{server}/big.bin", format="csv"), mirror=None, cache=tmp_path / "cache", max_bytes=1000)
     assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_a_mirror_path_leaving_the_mirror_is_refused(tmp_path: Path):
+    """Even when a Source is made in code (the catalog refuses it at load): `../` never reaches outside."""
+    from pipelines.errors import CatalogError
+
+    escaping = source("https://example.org/a.zip", mirror="../../../etc/passwd")
+    with pytest.raises(CatalogError, match=r"mirror path `../../../etc/passwd` leaves the mirror root"):
+        fetch(escaping, offline=True, mirror=tmp_path / "mirror", cache=tmp_path / "cache")
+
+
+def test_reasons_name_files_relative_to_the_mirror():
+    from pipelines.errors import relative_paths
+
+    text = (
+        "`/srv/miroir/flood/x/a.shp`: bad; `/vsizip//srv/miroir/qpv/z.zip/SHP/b.shp`; "
+        "cache `/var/cache/cartopolis/src/c.zip`; other `/home/op/d.gpkg`; https://files.georisques.fr/di_2020/e.zip"
+    )
+    assert relative_paths(text, mirror=Path("/srv/miroir"), cache=Path("/var/cache/cartopolis")) == (
+        "`flood/x/a.shp`: bad; `qpv/z.zip/SHP/b.shp`; cache `cache/src/c.zip`; other `…/d.gpkg`; "
+        "https://files.georisques.fr/di_2020/e.zip"
+    )
