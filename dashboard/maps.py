@@ -18,6 +18,7 @@ import shapely
 
 from pipelines.measures import SELECTIONS
 from pipelines.settings import CRS_L93, CRS_WGS84
+from pipelines.styles import density_breaks, density_per_km2
 
 from . import i18n
 
@@ -71,21 +72,6 @@ def clamp_band(band: object) -> int:
 
 
 # -- legend keys ---------------------------------------------------------------------------------
-def density_per_km2(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Residents per km² of each population polygon (frame in EPSG:2154)."""
-    area_km2 = frame.geometry.area / 1e6
-    return (frame["population"].astype(float) / area_km2.where(area_km2 > 0)).fillna(0.0)
-
-
-def density_breaks(density: pd.Series) -> tuple[float, float]:
-    """Tertile breaks (residents per km²) splitting populated cells into three classes."""
-    populated = density[density > 0]
-    if populated.empty:
-        return (0.0, 0.0)
-    low, high = np.quantile(populated, [1 / 3, 2 / 3])
-    return (float(low), float(high))
-
-
 def legend_keys(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     """Legend key of every feature (see :data:`dashboard.i18n.LEGENDS`)."""
     index = frame.index
