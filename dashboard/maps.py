@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipelines.gpkg import export_frame  # noqa: F401 (used by the API as maps.export_frame)
 from pipelines.measures import SELECTIONS
 from pipelines.settings import CRS_L93, CRS_WGS84
 from pipelines.styles import density_breaks, density_per_km2
@@ -279,17 +280,6 @@ def layer_geojson(layer: str, frame: gpd.GeoDataFrame, band: int = 0) -> str:
         props["_t"] = frame["_t"]
     simplified = to_wgs84(frame[["geometry"]], BAND_TOLERANCE_M[band]) if len(frame) else frame[["geometry"]]
     return feature_collection(simplified, props)
-
-
-def export_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A layer ready for export: plain dtypes (QGIS reads them), no empty geometries."""
-    out = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].copy()
-    for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        if str(out[column].dtype) in ("boolean", "Int64", "string"):
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out
 
 
 # -- measure targets ------------------------------------------------------------------------------
