@@ -178,6 +178,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--territory", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_import_programme)
+    from .qgis import register as register_qgis
+
+    register_qgis(sub)
     return main
 
 

@@ -80,12 +80,14 @@ def export_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str, info: dict) -> Path:
-    """Write ``frame`` as layer ``layer`` of the GeoPackage ``path`` (EPSG:2154), labelled with ``info``.
+def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str, info: dict, crs: str | None = CRS_L93) -> Path:
+    """Write ``frame`` as layer ``layer`` of the GeoPackage ``path``, labelled with ``info``.
 
     ``frame`` already carries the feature columns of :func:`label_features`; ``info`` is
     :func:`provenance` of the layer: its fields become the layer's metadata and description. An
-    existing GeoPackage keeps its other layers (a layer of the same name is replaced).
+    existing GeoPackage keeps its other layers (a layer of the same name is replaced). ``crs``:
+    EPSG:2154 by default, None keeps the frame's own (the territory's) CRS. The file is a
+    GeoPackage 1.2, which QGIS 3.22 (Debian 12) reads without a warning.
     """
     metadata = {
         key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -94,11 +96,12 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str, info: dict) -> P
     }
     description = f"{info['territory_name']} — {info['layer']} — {info['provenance']} — {info['licence']}"
     pyogrio.write_dataframe(
-        frame.to_crs(CRS_L93),
+        frame if crs is None else frame.to_crs(crs),
         path,
         driver="GPKG",
         layer=layer,
         layer_metadata=metadata,
         layer_options={"DESCRIPTION": f"{description}. {info['note']}", "OVERWRITE": "YES"},
+        dataset_options={"VERSION": "1.2"},
     )
     return Path(path)
