@@ -24,7 +24,7 @@ import geopandas as gpd
 from pyproj import CRS
 
 from . import _qgis_xml as qx
-from .errors import CartopolisError
+from .errors import CartopolisError, UsageError
 from .gpkg import FICTIONAL_NOTE, export_frame, label_features, provenance, write_gpkg
 from .schemas import SCHEMAS
 from .store import Store
@@ -227,14 +227,14 @@ def _project_metadata(root: ET.Element, manifest: dict, title: str, fictional: b
 
 
 def resolve_territory(store: Store, key: str) -> str:
-    """The id of a built territory named by its id or INSEE code (CartopolisError when not built)."""
+    """The id of a built territory named by its id or INSEE code (UsageError when not built)."""
     built = store.territories()
     if key in built:
         return key
     for tid in built:
         if str((store.manifest(tid).get("territory") or {}).get("insee")) == key:
             return tid
-    raise CartopolisError(
+    raise UsageError(
         f"territory `{key}` is not built in the store `{store.root}`: run "
         f"`python -m pipelines build --territory {key}` first (built: {', '.join(built) or 'none'})"
     )
@@ -250,9 +250,9 @@ def write_project(store: Store, key: str, out: Path) -> tuple[Path, Path, list[s
     """
     out = Path(out)
     if out.suffix.lower() not in (".qgz", ".qgs"):
-        raise CartopolisError(f"`{out}`: a QGIS project ends in .qgz (or .qgs), not `{out.suffix or 'nothing'}`")
+        raise UsageError(f"`{out}`: a QGIS project ends in .qgz (or .qgs), not `{out.suffix or 'nothing'}`")
     if not out.parent.is_dir():
-        raise CartopolisError(f"`{out}`: the folder `{out.parent}` does not exist")
+        raise UsageError(f"`{out}`: the folder `{out.parent}` does not exist")
     territory = resolve_territory(store, key)
     manifest = store.manifest(territory)
     gpkg = out.with_suffix(".gpkg")
