@@ -113,7 +113,10 @@ def write_frame(conn: psycopg.Connection, schema: str, name: str, frame: pd.Data
         for row in zip(*values, strict=True):
             copy.write_row(row)
     for column, dtype in dtypes.items():
-        note = json.dumps({"dtype": dtype, **({"geometry": True} if column == _geometry_name(frame) else {})})
+        note = {"dtype": dtype}
+        if column == _geometry_name(frame):  # the CRS exactly as the frame has it (PROJJSON), for a faithful read
+            note |= {"geometry": True, "crs": frame.crs.to_json() if frame.crs is not None else None}
+        note = json.dumps(note)
         conn.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(table, sql.Identifier(column), sql.Literal(note)))
         if dtype == GEOMETRY_DTYPE:
             conn.execute(sql.SQL("CREATE INDEX ON {} USING gist ({})").format(table, sql.Identifier(column)))
@@ -160,7 +163,8 @@ def read_frame(
     if geometry is None:
         return frame
     geoms = shapely.from_wkb(np.array(data[geometry], dtype=object))
-    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, name=geometry), crs=f"EPSG:{meta[geometry][1]}")
+    crs = meta[geometry][0].get("crs") or f"EPSG:{meta[geometry][1]}"
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, name=geometry), crs=crs)
     return out[wanted]
 
 

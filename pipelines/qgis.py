@@ -27,7 +27,7 @@ from . import _qgis_xml as qx
 from .errors import CartopolisError, UsageError
 from .gpkg import FICTIONAL_NOTE, export_frame, label_features, provenance, write_gpkg
 from .schemas import SCHEMAS
-from .store import Store
+from .store import Store, open_store
 from .styles import APPROXIMATE, LEGENDS, density_breaks, density_per_km2
 
 #: The QGIS version the project is written for (Debian 12 ships 3.22 LTR; later versions read it).
@@ -284,7 +284,7 @@ def write_project(store: Store, key: str, out: Path) -> tuple[Path, Path, list[s
 
 def cmd_qgis_project(args: argparse.Namespace, console) -> int:
     """CLI: write the project and say what is in it."""
-    store = Store(args.data) if args.data else Store()
+    store = open_store(args.data)
     project, gpkg, layers = write_project(store, args.territory, Path(args.out))
     console.print(f"projet QGIS : {project} ({len(layers)} couches : {', '.join(layers)})")
     console.print(f"GeoPackage : {gpkg}")
