@@ -3,13 +3,15 @@
 The project (``.qgz``: a zip holding the ``.qgs`` XML, or a plain ``.qgs``) opens the territory's
 built layers from a GeoPackage written beside it (``ales.qgz`` → ``ales.gpkg``, one GeoPackage
 layer per Cartopolis layer, labelled with provenance and licence by :mod:`pipelines.gpkg`, in the
-territory's CRS). Each layer is drawn with the classes and colours of the dashboard legend
-(:data:`pipelines.styles.LEGENDS`): a categorized renderer whose categories are the legend keys,
-computed by a QGIS expression from the layer's own columns (flood scenario, heat class, vacant or
-active shop, cycle facility or ``projet``, exact or approximate QPV contour, population density
-tertile). Layers are grouped and named in French, and each carries its sources, publishers,
-vintages, licences and notes in its QGIS metadata. Layers that are not built are listed in the
-project's description with their reason, never drawn empty.
+territory's CRS), or, when the store is PostGIS, from its tables (QGIS' ``postgres`` provider; no
+password is written: QGIS asks for it or reads ``~/.pgpass``). Each layer is drawn with the
+classes and colours of the dashboard legend (:data:`pipelines.styles.LEGENDS`): a categorized
+renderer whose categories are the legend keys, computed by a QGIS expression from the layer's own
+columns (flood scenario, heat class, vacant or active shop, cycle facility or ``projet``, exact or
+approximate QPV contour, population density tertile). Layers are grouped and named in French,
+and each carries its sources, publishers, vintages, licences and notes in its QGIS metadata.
+Layers that are not built are listed in the project's description with their reason, never drawn
+empty.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import geopandas as gpd
+from psycopg.conninfo import conninfo_to_dict
 from pyproj import CRS
 
 from . import _qgis_xml as qx
+from ._pg_io import ROW_KEY
 from .errors import CartopolisError, UsageError
 from .gpkg import FICTIONAL_NOTE, export_frame, label_features, provenance, write_gpkg
 from .schemas import SCHEMAS
 from .store import Store, open_store
 from .styles import APPROXIMATE, LEGENDS, density_breaks, density_per_km2
+from .transaction import SERVED_STATUSES
 
 #: The QGIS version the project is written for (Debian 12 ships 3.22 LTR; later versions read it).
 QGIS_VERSION = "3.22.0-Białowieża"
@@ -139,12 +144,26 @@ def _metadata(parent: ET.Element, manifest: dict, territory: str, layer: str, in
 
 @dataclass(frozen=True)
 class ProjectLayer:
-    """One layer of the project: its id in the XML, its GeoPackage source and its frame."""
+    """One layer of the project: its id in the XML, its source (GeoPackage or PostGIS) and its frame."""
 
     layer: str
     layer_id: str
     source: str
     frame: gpd.GeoDataFrame
+    provider: str = "ogr"
+
+
+def postgis_source(dsn: str, schema: str, table: str, frame: gpd.GeoDataFrame) -> str:
+    """QGIS ``postgres`` provider URI of a store table (never with the password: QGIS asks, or reads ~/.pgpass)."""
+    params = conninfo_to_dict(dsn)
+    parts = [f"dbname='{params.get('dbname', '')}'", f"host={params.get('host', 'localhost')}"]
+    parts += [f"port={params.get('port', 5432)}", f"user='{params.get('user', '')}'"]
+    if params.get("sslmode"):
+        parts.append(f"sslmode={params['sslmode']}")
+    _, _, wkb = _kind(frame)
+    parts += [f"key='{ROW_KEY}'", f"srid={frame.crs.to_epsg()}", f"type={wkb}", "checkPrimaryKeyUnicity='0'"]
+    parts.append(f'table="{schema}"."{table}" ({frame.geometry.name})')
+    return " ".join(parts)
 
 
 def _maplayer(parent: ET.Element, item: ProjectLayer, manifest: dict, territory: str) -> None:
@@ -155,7 +174,7 @@ def _maplayer(parent: ET.Element, item: ProjectLayer, manifest: dict, territory:
     qx.sub(node, "layername", LAYER_NAMES.get(item.layer, item.layer))
     qx.spatialrefsys(qx.sub(node, "srs"), CRS.from_user_input(item.frame.crs))
     _metadata(node, manifest, territory, item.layer, provenance(manifest, territory, item.layer))
-    qx.sub(node, "provider", "ogr", encoding="UTF-8")
+    qx.sub(node, "provider", item.provider, encoding="UTF-8")
     _renderer(node, item.layer, item.frame, kind)
     qx.sub(node, "blendMode", "0")
     qx.sub(node, "featureBlendMode", "0")
@@ -185,7 +204,7 @@ def project_xml(manifest: dict, territory: str, items: list[ProjectLayer], crs: 
                 id=item.layer_id,
                 name=LAYER_NAMES.get(item.layer, item.layer),
                 source=item.source,
-                providerKey="ogr",
+                providerKey=item.provider,
                 checked="Qt::Checked" if item.layer in VISIBLE else "Qt::Unchecked",
                 expanded="1",
             )
@@ -240,13 +259,18 @@ def resolve_territory(store: Store, key: str) -> str:
     )
 
 
-def write_project(store: Store, key: str, out: Path) -> tuple[Path, Path, list[str]]:
-    """Write the QGIS project ``out`` (``.qgz`` or ``.qgs``) and its GeoPackage beside it.
+def write_project(
+    store: Store, key: str, out: Path, *, gpkg_from_postgis: bool = False
+) -> tuple[Path, Path | None, list[str]]:
+    """Write the QGIS project ``out`` (``.qgz`` or ``.qgs``) and, for a folder store, its GeoPackage beside it.
+
+    With a PostGIS store the layers open from the database (its tables, ``postgres`` provider),
+    unless ``gpkg_from_postgis`` asks for the GeoPackage as well.
 
     Returns
     -------
-    (Path, Path, list of str)
-        The project, the GeoPackage, and the layers in it.
+    (Path, Path or None, list of str)
+        The project, the GeoPackage (None when the layers are PostGIS tables), and the layers in it.
     """
     out = Path(out)
     if out.suffix.lower() not in (".qgz", ".qgs"):
@@ -255,20 +279,26 @@ def write_project(store: Store, key: str, out: Path) -> tuple[Path, Path, list[s
         raise UsageError(f"`{out}`: the folder `{out.parent}` does not exist")
     territory = resolve_territory(store, key)
     manifest = store.manifest(territory)
-    gpkg = out.with_suffix(".gpkg")
-    gpkg.unlink(missing_ok=True)
+    dsn = getattr(store, "dsn", None)
+    gpkg = None if dsn and not gpkg_from_postgis else out.with_suffix(".gpkg")
+    if gpkg is not None:
+        gpkg.unlink(missing_ok=True)
     items: list[ProjectLayer] = []
     for _, layers in GROUPS:
         for layer in layers:
-            if ((manifest.get("layers") or {}).get(layer) or {}).get("status") != "ok":
+            if ((manifest.get("layers") or {}).get(layer) or {}).get("status") not in SERVED_STATUSES:
                 continue
             frame = export_frame(store.read_layer(territory, layer, crs=None))
             if frame.empty:
                 continue
-            info = provenance(manifest, territory, layer)
-            write_gpkg(label_features(frame, info), gpkg, layer, info, crs=None)
             # QGIS keeps a layer id only when it is longer than 10 characters (else it makes a new one)
             layer_id = f"cartopolis_{territory}_{layer}"
+            if gpkg is None:
+                source = postgis_source(dsn, territory, layer, frame)
+                items.append(ProjectLayer(layer, layer_id, source, frame, "postgres"))
+                continue
+            info = provenance(manifest, territory, layer)
+            write_gpkg(label_features(frame, info), gpkg, layer, info, crs=None)
             items.append(ProjectLayer(layer, layer_id, f"./{gpkg.name}|layername={layer}", frame))
     if not items:
         raise CartopolisError(f"territory `{territory}` has no built layer to put in a QGIS project")
@@ -285,9 +315,9 @@ def write_project(store: Store, key: str, out: Path) -> tuple[Path, Path, list[s
 def cmd_qgis_project(args: argparse.Namespace, console) -> int:
     """CLI: write the project and say what is in it."""
     store = open_store(args.data)
-    project, gpkg, layers = write_project(store, args.territory, Path(args.out))
+    project, gpkg, layers = write_project(store, args.territory, Path(args.out), gpkg_from_postgis=args.gpkg)
     console.print(f"projet QGIS : {project} ({len(layers)} couches : {', '.join(layers)})")
-    console.print(f"GeoPackage : {gpkg}")
+    console.print(f"GeoPackage : {gpkg}" if gpkg else f"couches lues dans PostGIS : {store.root}")
     return 0
 
 
@@ -296,5 +326,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("qgis-project", help="write a QGIS project (.qgz) of a territory's layers, styled")
     p.add_argument("--territory", required=True, help="territory id or INSEE code (built)")
     p.add_argument("--out", required=True, help="project file (.qgz or .qgs); the GeoPackage is written beside it")
-    p.add_argument("--data", help="store folder (default: CARTOPOLIS_DATA or geodata/layers)")
+    p.add_argument("--data", help="store, a folder or postgresql://… (default: CARTOPOLIS_STORE, CARTOPOLIS_DATA)")
+    p.add_argument("--gpkg", action="store_true", help="with a PostGIS store, write the GeoPackage and use it")
     p.set_defaults(func=cmd_qgis_project)
