@@ -104,24 +104,26 @@ def write_frame(conn: psycopg.Connection, schema: str, name: str, frame: pd.Data
         )
         for column, dtype in dtypes.items()
     ]
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-    conn.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(columns)))
+    create = sql.SQL("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} ({1})")
+    conn.execute(create.format(table, sql.SQL(", ").join(columns)))
     srid = frame.crs.to_epsg() if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None else None
     values = [range(len(frame))] + [_python_values(frame[column], dtype, srid) for column, dtype in dtypes.items()]
     names = sql.SQL(", ").join(sql.Identifier(c) for c in [ROW_KEY, *dtypes])
     with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(table, names)) as copy:
         for row in zip(*values, strict=True):
             copy.write_row(row)
+    after = []  # one round trip for the comments, the index and the statistics
     for column, dtype in dtypes.items():
         note = {"dtype": dtype}
         if column == _geometry_name(frame):  # the CRS exactly as the frame has it (PROJJSON), for a faithful read
             note |= {"geometry": True, "crs": frame.crs.to_json() if frame.crs is not None else None}
-        note = json.dumps(note)
-        conn.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(table, sql.Identifier(column), sql.Literal(note)))
+        target = sql.SQL("{}.{}").format(table, sql.Identifier(column))
+        after.append(sql.SQL("COMMENT ON COLUMN {} IS {}").format(target, sql.Literal(json.dumps(note))))
         if dtype == GEOMETRY_DTYPE:
-            conn.execute(sql.SQL("CREATE INDEX ON {} USING gist ({})").format(table, sql.Identifier(column)))
-    conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(comment)))
-    conn.execute(sql.SQL("ANALYZE {}").format(table))
+            after.append(sql.SQL("CREATE INDEX ON {} USING gist ({})").format(table, sql.Identifier(column)))
+    after.append(sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(comment)))
+    after.append(sql.SQL("ANALYZE {}").format(table))
+    conn.execute(sql.SQL("; ").join(after))
 
 
 def _geometry_name(frame: pd.DataFrame) -> str | None:

@@ -236,3 +236,26 @@ def scratch_database(server: Server) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def empty_database(dsn: str) -> None:
+    """Drop every schema of the database but PostGIS' own (``public`` keeps ``spatial_ref_sys`` only).
+
+    Much faster than a new database per test (0.7 s on this machine): the tests of a session share
+    one scratch database and empty it before each test.
+    """
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        schemas = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('public', 'information_schema') "
+            "AND nspname NOT LIKE 'pg\\_%'"
+        ).fetchall()
+        for (name,) in schemas:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'"
+        ).fetchall()
+        for (name,) in tables:
+            conn.execute(sql.SQL("DROP TABLE public.{} CASCADE").format(sql.Identifier(name)))

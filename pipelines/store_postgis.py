@@ -105,6 +105,7 @@ class PostGISStore(OneShotWrites):
         self._pool: ConnectionPool | None = None
         self._pool_pid: int | None = None
         self._pool_lock = threading.Lock()
+        self._catalog_ready = False
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.root})"
@@ -123,9 +124,10 @@ class PostGISStore(OneShotWrites):
             conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             raise self._failure(exc, "connect") from None
-        with contextlib.suppress(psycopg.Error):  # a read-only user can still read an existing store
-            for statement in _CATALOG_DDL:
-                conn.execute(statement)
+        if not self._catalog_ready:
+            with contextlib.suppress(psycopg.Error):  # a read-only user can still read an existing store
+                conn.execute("; ".join(_CATALOG_DDL))
+                self._catalog_ready = True
         return conn
 
     @contextlib.contextmanager

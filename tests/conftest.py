@@ -39,13 +39,22 @@ def postgis_server():
         yield server
 
 
-@pytest.fixture
-def postgis_dsn(postgis_server) -> str:
-    """DSN of a fresh database (copy of the empty PostGIS one) for one test, dropped after it."""
+@pytest.fixture(scope="session")
+def postgis_database(postgis_server) -> str:
+    """DSN of a scratch database (a copy of the empty PostGIS one) shared by the session's tests."""
     from pipelines import _pgserver
 
     with _pgserver.scratch_database(postgis_server) as dsn:
         yield dsn
+
+
+@pytest.fixture
+def postgis_dsn(postgis_database) -> str:
+    """DSN of the scratch database, emptied for this test (only PostGIS itself is left in it)."""
+    from pipelines import _pgserver
+
+    _pgserver.empty_database(postgis_database)
+    return postgis_database
 
 
 @pytest.fixture
