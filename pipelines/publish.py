@@ -24,6 +24,8 @@ from .transaction import SERVED_STATUSES, StoreTransaction
 
 #: Tables of the national overview (``_national/<name>``), copied with ``--territory all``.
 NATIONAL = ("departements", "places")
+#: Non-spatial tables of a territory (written by :mod:`pipelines.evaluate`), copied when present.
+TABLES = ("indicators", "measures", "measures_qpv")
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,8 @@ def _served(manifest: dict, source, territory: str) -> tuple[list[str], list[str
         for name, entry in (manifest.get("layers") or {}).items()
         if entry.get("status") in SERVED_STATUSES and source.has_layer(territory, name)
     ]
-    tables = [
-        name
-        for name, entry in (manifest.get("tables") or {}).items()
-        if entry.get("status") == "ok" and source.has_table(territory, name)
-    ]
+    recorded = [name for name, entry in (manifest.get("tables") or {}).items() if entry.get("status") == "ok"]
+    tables = [name for name in dict.fromkeys([*TABLES, *recorded]) if source.has_table(territory, name)]
     return layers, tables
 
 
