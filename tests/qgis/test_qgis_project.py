@@ -7,9 +7,7 @@ with a reason.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -23,8 +21,10 @@ from pipelines.qgis import write_project
 from pipelines.store import Store
 from pipelines.styles import LEGENDS
 
-HERE = Path(__file__).parent
-SYSTEM_PYTHON = "/usr/bin/python3"
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pyqgis  # noqa: E402
+
 CLASS_LAYERS = ("qpv", "flood", "heat", "shops", "cycle", "population")
 LICENCE = "Licence Ouverte / Etalab 2.0"
 
@@ -156,24 +156,12 @@ def test_operator_mistakes_are_clear_errors(town, tmp_path, capsys):
     assert (tmp_path / "x.qgz").exists() and (tmp_path / "x.gpkg").exists()
 
 
-def _pyqgis() -> bool:
-    if not Path(SYSTEM_PYTHON).exists():
-        return False
-    done = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False)
-    return done.returncode == 0
-
-
-@pytest.mark.skipif(not _pyqgis(), reason="PyQGIS not installed (Debian: apt-get install python3-qgis qgis-providers)")
+@pytest.mark.skipif(not pyqgis.available(), reason=pyqgis.REASON)
 def test_real_qgis_opens_the_project_and_classes_every_feature_as_the_dashboard(town, project):
     from dashboard.maps import legend_keys
 
     out, _ = project
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out.parent)}
-    env.pop("PYTHONPATH", None)
-    done = subprocess.run(
-        [SYSTEM_PYTHON, str(HERE / "qgis_open.py"), str(out)], capture_output=True, text=True, env=env, check=True
-    )
-    seen = json.loads(done.stdout)
+    seen = pyqgis.open_project(out, out.parent)
     assert seen["read"] and seen["crs"] == "EPSG:2154"
     for layer in seen["layers"]:
         name = layer["id"].removeprefix("cartopolis_demo_")
