@@ -23,6 +23,7 @@ password in ``~/.pgpass`` or ``PGPASSWORD`` rather than in the DSN.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import io
@@ -145,6 +146,7 @@ class PostGISStore(OneShotWrites):
                     name="cartopolis",
                 )
                 self._pool_pid = os.getpid()
+                atexit.register(self.close)  # each (forked) process closes its own pool on the way out
         try:
             with self._pool.connection(timeout=30) as conn:
                 yield conn
