@@ -12,7 +12,7 @@ MIRROR ?= $(or $(GEODATA_MIRROR),$(wildcard ../shared/geodata/raw))
 OFFLINE := $(if $(MIRROR),--offline,)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test serve data bench lint chromium install install-dev clean
+.PHONY: demo test serve data bench lint chromium postgis install install-dev clean
 
 demo: data serve
 
@@ -44,10 +44,21 @@ serve: install
 	@echo "Cartopolis : http://$(HOST):$(PORT)"
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) dashboard.app:server
 
-test: install-dev chromium
+# PostgreSQL + PostGIS from Debian for the PostGIS store tests and bench (the tests start their own
+# temporary cluster on 127.0.0.1; Debian's own cluster is never started here).
+postgis:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && ls /usr/share/postgresql/*/extension/postgis.control; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian's PostgreSQL and PostGIS for the store tests…"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql >/dev/null && \
+	  major=$$(ls /usr/lib/postgresql | sort -n | tail -1) && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    postgresql-$$major-postgis-3 >/dev/null; }
+
+test: install-dev chromium postgis
 	$(PY) -m pytest
 
-bench: install-dev
+bench: install-dev postgis
 	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" || exit 1; done
 
 lint: install-dev

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipelines.store import Store
+from pipelines.store import open_store
 
 from .app import create_app
 
@@ -13,10 +13,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Tableau de bord Cartopolis")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
-    parser.add_argument("--data", default=None, help="dossier du magasin de couches (défaut : CARTOPOLIS_DATA)")
+    parser.add_argument(
+        "--data", default=None, help="magasin : dossier ou postgresql://… (défaut : CARTOPOLIS_STORE, CARTOPOLIS_DATA)"
+    )
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
-    app = create_app(Store(args.data) if args.data else None)
+    app = create_app(open_store(args.data))
     print(f"Cartopolis : http://{args.host}:{args.port}")
     app.run(host=args.host, port=args.port, debug=args.debug)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from pipelines import measures as measures_model
 from pipelines import settings
 from pipelines.errors import CartopolisError
-from pipelines.store import MANIFEST, Store
+from pipelines.store import Store, open_store
 from pipelines.transaction import SERVED_STATUSES
 
 from . import maps, security
@@ -39,7 +39,7 @@ class Data:
     """
 
     def __init__(self, store: Store | None = None, programmes_dir: Path | None = None):
-        self.store = store if store is not None else Store()
+        self.store = store if store is not None else open_store()
         self.programmes_dir = Path(programmes_dir) if programmes_dir else settings.PROGRAMMES_DIR
         self._lock = threading.Lock()
         self._manifests: dict[str, tuple[int, dict]] = {}
@@ -57,12 +57,10 @@ class Data:
         return self.store.territories()
 
     def manifest(self, territory: str) -> dict:
-        """The territory's manifest, re-read only when the file changed."""
-        path = self.store.folder(territory) / MANIFEST
-        try:
-            mtime = path.stat().st_mtime_ns
-        except FileNotFoundError:
-            raise CartopolisError(f"territoire inconnu : `{territory}`") from None
+        """The territory's manifest, re-read only when the store published a new version."""
+        mtime = self.store.version(territory)
+        if mtime is None:
+            raise CartopolisError(f"territoire inconnu : `{territory}`")
         cached = self._manifests.get(territory)
         if cached is None or cached[0] != mtime:
             # Reasons and notes may quote a file: no absolute path reaches the page or the API.
@@ -102,7 +100,7 @@ class Data:
     def layer_ok(self, territory: str, layer: str) -> bool:
         entry = self.layer_entry(territory, layer)
         served = bool(entry) and entry.get("status") in SERVED_STATUSES  # stale: the last good version
-        return served and self.store.layer_path(territory, layer).exists()
+        return served and self.store.has_layer(territory, layer)
 
     def _version(self, territory: str, layer: str) -> str:
         entry = self.layer_entry(territory, layer) or {}
@@ -130,15 +128,8 @@ class Data:
         return self._geojson(territory, layer, band, self._version(territory, layer))
 
     def stamp(self, territory: str) -> tuple:
-        """Version of everything stored for a territory (manifest and tables' modification times)."""
-        folder = self.store.folder(territory)
-        stamps = []
-        for name in (MANIFEST, "indicators.parquet", "measures.parquet", "measures_qpv.parquet"):
-            try:
-                stamps.append((folder / name).stat().st_mtime_ns)
-            except FileNotFoundError:
-                stamps.append(0)
-        return tuple(stamps)
+        """Version of everything stored for a territory (layers, tables and manifest are published together)."""
+        return (self.store.version(territory),)
 
     def memo(self, key: tuple, territory: str, build):
         """``build()`` cached under ``key`` until the territory's files change (bounded, in memory)."""
@@ -150,20 +141,18 @@ class Data:
         return self._memo[full]
 
     # -- tables ---------------------------------------------------------------------------------
-    def _read_table(self, territory: str, name: str, mtime: int) -> pd.DataFrame:
+    def _read_table(self, territory: str, name: str, version: str) -> pd.DataFrame:
         return self.store.read_table(territory, name)
 
     def table(self, territory: str, name: str) -> pd.DataFrame | None:
         """A non-spatial table of the store (``indicators``, ``measures``, ``measures_qpv``) or None."""
-        path = self.store.folder(territory) / f"{name}.parquet"
-        try:
-            mtime = path.stat().st_mtime_ns
-        except FileNotFoundError:
+        version = self.store.version(territory)
+        if version is None or not self.store.has_table(territory, name):
             return None
         try:
-            return self._table(territory, name, mtime)
+            return self._table(territory, name, version)
         except Exception as exc:  # noqa: BLE001 - a broken table must not break the page
-            log.warning("cannot read %s: %s", path, exc)
+            log.warning("cannot read %s/%s: %s", territory, name, exc)
             return None
 
     # -- programmes -----------------------------------------------------------------------------

@@ -43,13 +43,18 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from pipelines.settings import CRS_L93, CRS_WGS84
+from pipelines.gpkg import (  # noqa: F401 (provenance and notes are read from here by the dashboard)
+    FICTIONAL_NOTE,
+    OSM_ATTRIBUTION,
+    REAL_NOTE,
+    export_frame,
+    label_features,
+    provenance,
+    write_gpkg,
+)
+from pipelines.settings import CRS_WGS84
 
 from . import maps
-
-FICTIONAL_NOTE = "Données inventées pour la démonstration : ville fictive, aucun chiffre ne décrit un lieu réel."
-REAL_NOTE = "Données publiques ; citer les éditeurs et respecter les licences indiquées."
-OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap, ODbL"
 
 CSV_COLUMNS = [
     "section",
@@ -93,55 +98,9 @@ QPV_FIGURES = {
 
 
 # -- provenance -----------------------------------------------------------------------------------
-def provenance(manifest: dict, territory: str, layer: str) -> dict:
-    """Provenance of one layer of a territory, from its manifest (the ``cartopolis`` member).
-
-    Returns
-    -------
-    dict
-        ``territory``, ``territory_name``, ``layer``, ``fictional`` (bool), ``provenance``
-        (``fictional`` / ``real``), ``publishers``, ``licences``, ``vintages``, ``pages`` (lists),
-        ``attribution`` (the OpenStreetMap attribution for ODbL sources, else None), ``licence``
-        (one string for a column) and ``note`` (French).
-    """
-    info = manifest.get("territory") or {}
-    entry = (manifest.get("layers") or {}).get(layer) or {}
-    prov = entry.get("provenance") or {}
-    fictional = bool(info.get("fictional")) or prov.get("kind") == "fictional"
-    licences = [str(x) for x in prov.get("licences") or []]
-    publishers = [str(x) for x in prov.get("publishers") or []]
-    osm = any("odbl" in x.lower() for x in licences) or any("openstreetmap" in x.lower() for x in publishers)
-    licence = " ; ".join(licences)
-    # The ODbL asks for the attribution wherever the data goes; add it unless a licence already says it.
-    if osm and "contributeurs d'openstreetmap" not in licence.lower():
-        licence = " ; ".join(x for x in (licence, OSM_ATTRIBUTION) if x)
-    return {
-        "territory": territory,
-        "territory_name": info.get("name", territory),
-        "layer": layer,
-        "fictional": fictional,
-        "provenance": "fictional" if fictional else "real",
-        "publishers": publishers,
-        "licences": licences,
-        "vintages": [str(x) for x in prov.get("vintages") or []],
-        "pages": [str(x) for x in prov.get("pages") or []],
-        "attribution": OSM_ATTRIBUTION if osm else None,
-        "licence": licence,
-        "note": FICTIONAL_NOTE if fictional else REAL_NOTE,
-    }
-
-
 def territory_provenance(manifest: dict) -> str:
     """``fictional`` or ``real`` for a whole territory (its manifest's ``territory.fictional``)."""
     return "fictional" if (manifest.get("territory") or {}).get("fictional") else "real"
-
-
-def label_features(frame: gpd.GeoDataFrame, info: dict) -> gpd.GeoDataFrame:
-    """A copy of ``frame`` with the columns ``provenance`` and ``licence`` (they survive in QGIS)."""
-    out = frame.copy()
-    out["provenance"] = info["provenance"]
-    out["licence"] = info["licence"]
-    return out.set_geometry(frame.geometry.name)
 
 
 def with_member(geojson_text: str, info: dict) -> str:
@@ -164,7 +123,7 @@ def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str, inf
     ``info`` is :func:`provenance` of the layer: its fields become feature columns, the GeoJSON
     member ``cartopolis``, and the GeoPackage layer's metadata and description.
     """
-    frame = label_features(maps.export_frame(frame), info)
+    frame = label_features(export_frame(frame), info)
     if fmt == "geojson":
         path = folder / f"{stem}.geojson"
         out = frame.to_crs(CRS_WGS84)
@@ -172,22 +131,7 @@ def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str, inf
         pyogrio.write_dataframe(out, path, driver="GeoJSON", layer=stem)
         path.write_text(with_member(path.read_text(encoding="utf-8"), info), encoding="utf-8")
         return path
-    path = folder / f"{stem}.gpkg"
-    metadata = {
-        key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        for key, value in info.items()
-        if value is not None
-    }
-    description = f"{info['territory_name']} — {info['layer']} — {info['provenance']} — {info['licence']}"
-    pyogrio.write_dataframe(
-        frame.to_crs(CRS_L93),
-        path,
-        driver="GPKG",
-        layer=stem,
-        layer_metadata=metadata,
-        layer_options={"DESCRIPTION": f"{description}. {info['note']}"},
-    )
-    return path
+    return write_gpkg(frame, folder / f"{stem}.gpkg", stem, info)
 
 
 # -- CSV ------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Every French string of the dashboard, in one place.
 
 Labels of layers come from :data:`pipelines.schemas.SCHEMAS`; themes, selections and scopes from
-:mod:`pipelines.measures`. What is here is the dashboard's own wording: titles, help, legends,
-status names and number formatting (French: comma decimals, narrow no-break space thousands).
+:mod:`pipelines.measures`; legend entries and colours (``LEGENDS``) and the approximate QPV
+statuses (``APPROXIMATE``) from :mod:`pipelines.styles`, shared with the QGIS project. What is
+here is the dashboard's own wording: titles, help, status names and number formatting (French:
+comma decimals, narrow no-break space thousands).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import math
 
 from pipelines.schemas import SCHEMAS
+from pipelines.styles import APPROXIMATE, LEGENDS  # noqa: F401 (the dashboard reads them from here)
 
 APP_TITLE = "Cartopolis"
 APP_SUBTITLE = "Les mesures des programmes face aux besoins des quartiers"
@@ -45,53 +48,6 @@ EMPTY_STORE = (
 #: Toggleable map layers, in display order (commune is always drawn). Streets are only context:
 #: their provenance (OSM or fictional) is said by the badge, not by the label.
 LAYER_LABELS: dict[str, str] = {name: schema.label for name, schema in SCHEMAS.items()} | {"streets": "Rues"}
-
-#: Legend entries per layer: (key, French label, colour).
-LEGENDS: dict[str, list[tuple[str, str, str]]] = {
-    "commune": [("commune", "Limite communale", "#333333")],
-    "qpv": [
-        ("qpv", "Quartier prioritaire (QPV), contour exact", "#7b3294"),
-        ("qpv_approx", "QPV au contour 2015 (approximatif, pointillés fins)", "#7b3294"),
-    ],
-    "qpv_2015": [
-        ("sorti", "Ancien QPV 2015, sorti de la géographie prioritaire en 2024", "#a6611a"),
-        ("modifie", "Contour 2015 d'un QPV modifié en 2024 (comparaison)", "#636363"),
-        ("inchange", "Contour 2015 d'un QPV inchangé en 2024", "#636363"),
-        ("inconnu", "QPV 2015, statut 2024 inconnu", "#636363"),
-    ],
-    "flood": [
-        ("fort", "Inondation — scénario fort (crue fréquente)", "#08306b"),
-        ("moyen", "Inondation — scénario moyen", "#2171b5"),
-        ("moyen_cc", "Inondation — scénario moyen avec changement climatique", "#4292c6"),
-        ("faible", "Inondation — scénario faible (crue extrême)", "#9ecae1"),
-    ],
-    "heat": [
-        ("chaud", "Zone climatique chaude", "#d7301f"),
-        ("tiede", "Zone climatique tiède", "#fc8d59"),
-        ("frais", "Zone climatique fraîche", "#c7e9c0"),
-    ],
-    "shops": [
-        ("actif", "Commerce actif", "#1a9850"),
-        ("vacant", "Vitrine vide (local vacant)", "#d73027"),
-    ],
-    "cycle": [
-        ("piste", "Piste cyclable (protégée)", "#006d2c"),
-        ("voie verte", "Voie verte (protégée)", "#1b7837"),
-        ("bande", "Bande cyclable", "#41ab5d"),
-        ("double sens cyclable", "Double sens cyclable", "#78c679"),
-        ("zone apaisée", "Zone apaisée", "#7fbc41"),
-        ("partagée", "Voie partagée", "#a6d96a"),
-        ("non aménagée", "Non aménagée", "#bdbdbd"),
-        ("projet", "Aménagement en projet (tirets orange)", "#e6550d"),
-    ],
-    "population": [
-        ("p0", "Densité faible", "#fee8c8"),
-        ("p1", "Densité moyenne", "#fdbb84"),
-        ("p2", "Densité forte", "#e34a33"),
-    ],
-    "streets": [("streets", "Rues", "#9e9e9e")],
-    "target": [("target", "Cible de la mesure sélectionnée", "#ffd700")],
-}
 
 #: Short labels of the classes a person can show or hide within a layer (sub-toggles of the Carte view).
 CLASS_LABELS: dict[str, dict[str, str]] = {
@@ -163,8 +119,6 @@ PERIMETER = {
     "contour 2015": "contour 2015 (statut 2024 inconnu)",
     "indisponible": "contour indisponible",
 }
-#: Statuses whose contour is drawn (and counted) as an approximation.
-APPROXIMATE = frozenset({"contour 2015, modifié en 2024", "contour 2015"})
 #: Legend key of each 2024 status of a 2015 QPV (layer ``qpv_2015``).
 QPV_2015_KEYS = {
     "sorti en 2024": "sorti",

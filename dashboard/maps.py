@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipelines.gpkg import export_frame  # noqa: F401 (used by the API as maps.export_frame)
 from pipelines.settings import CRS_L93, CRS_WGS84
+from pipelines.styles import density_breaks, density_per_km2
 
 from . import i18n
 
@@ -75,21 +77,6 @@ def clamp_band(band: object) -> int:
 
 
 # -- legend keys ---------------------------------------------------------------------------------
-def density_per_km2(frame: gpd.GeoDataFrame) -> pd.Series:
-    """Residents per km² of each population polygon (frame in EPSG:2154)."""
-    area_km2 = frame.geometry.area / 1e6
-    return (frame["population"].astype(float) / area_km2.where(area_km2 > 0)).fillna(0.0)
-
-
-def density_breaks(density: pd.Series) -> tuple[float, float]:
-    """Tertile breaks (residents per km²) splitting populated cells into three classes."""
-    populated = density[density > 0]
-    if populated.empty:
-        return (0.0, 0.0)
-    low, high = np.quantile(populated, [1 / 3, 2 / 3])
-    return (float(low), float(high))
-
-
 def legend_keys(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     """Legend key of every feature (see :data:`dashboard.i18n.LEGENDS`)."""
     index = frame.index
@@ -316,15 +303,6 @@ def layer_geojson(layer: str, frame: gpd.GeoDataFrame, band: int = 0) -> str:
     return feature_collection(simplified, props)
 
 
-def export_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A layer ready for export: plain dtypes (QGIS reads them), no empty geometries."""
-    out = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].copy()
-    for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        if str(out[column].dtype) in ("boolean", "Int64", "string"):
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out
 
 
 # -- tables ---------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from . import settings
 from .catalog import Catalog
 from .errors import CartopolisError, CatalogError, UsageError
 from .fetch import locate
-from .store import Store
+from .store import open_store
 
 STATUS_STYLE = {"ok": "green", "stale": "bold magenta", "unavailable": "yellow", "error": "bold red"}
 EXIT_OK, EXIT_LAYER_FAILED, EXIT_USAGE, EXIT_CATALOG, EXIT_NOTHING_BUILT = 0, 1, 2, 3, 4
@@ -75,7 +75,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     from .schemas import CONTEXT_LAYERS, LAYERS
 
     catalog = Catalog.load()
-    store = Store(args.data) if args.data else Store()
+    store = open_store(args.data)
     mirror = Path(args.mirror).resolve() if args.mirror else settings.mirror_dir()
     if args.only and args.only not in (*LAYERS, *CONTEXT_LAYERS):
         raise UsageError(f"unknown layer `{args.only}`; known: {', '.join((*LAYERS, *CONTEXT_LAYERS))}")
@@ -183,7 +183,10 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish a layer even when it lost more than 25 %% of its rows or area against its last good build",
     )
-    p.add_argument("--data", help="store folder (default: CARTOPOLIS_DATA or geodata/layers)")
+    p.add_argument(
+        "--data",
+        help="store: a folder or postgresql://… (default: CARTOPOLIS_STORE, CARTOPOLIS_DATA or geodata/layers)",
+    )
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("territories", help="find any French commune by name or INSEE code")
     p.add_argument("query")
@@ -196,6 +199,11 @@ def parser() -> argparse.ArgumentParser:
     from .cli_importer import register as register_importer
 
     register_importer(sub)  # import-programme, evaluate-importer
+    from .publish import register as register_publish
+    from .qgis import register as register_qgis
+
+    register_qgis(sub)  # qgis-project
+    register_publish(sub)  # publish
     return main
 
 

@@ -3,6 +3,9 @@
 - ``GEODATA_MIRROR``: read-only mirror of official files (default ``../shared/geodata/raw``
   relative to the project root, when that folder exists).
 - ``CARTOPOLIS_DATA``: where built layers live (default ``geodata/layers``).
+- ``CARTOPOLIS_STORE``: the store, a folder or a ``postgresql://…`` DSN (PostGIS); when set it
+  wins over ``CARTOPOLIS_DATA``. Keep passwords out of it: libpq reads ``PGPASSWORD`` or ``~/.pgpass``.
+- ``CARTOPOLIS_PG_POOL``: connections per dashboard process to a PostGIS store (default 4).
 - ``CARTOPOLIS_CACHE``: download cache (default ``geodata/cache``).
 - ``CARTOPOLIS_SEEDS``: folder of the programmes' source texts (default ``../shared/seeds``).
 - ``CARTOPOLIS_PROGRAMMES_REELS``: real programme texts for the importer (default ``../shared/programmes-reels``).
@@ -47,6 +50,16 @@ def mirror_dir() -> Path | None:
 def data_dir() -> Path:
     """Return the root of the layer store (one folder per territory)."""
     return Path(os.environ.get("CARTOPOLIS_DATA", GEODATA_DIR / "layers")).resolve()
+
+
+def store_location() -> str | Path:
+    """The store: ``CARTOPOLIS_STORE`` (a folder or ``postgresql://…``), else :func:`data_dir`."""
+    return os.environ.get("CARTOPOLIS_STORE") or data_dir()
+
+
+def pg_pool_size() -> int:
+    """Connections per process in the pool of a PostGIS store (``CARTOPOLIS_PG_POOL``, default 4)."""
+    return max(1, int(os.environ.get("CARTOPOLIS_PG_POOL", "4")))
 
 
 def cache_dir() -> Path:

@@ -91,7 +91,73 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class Store:
+class OneShotWrites:
+    """Writes of one thing in a transaction of its own, for any backend that has ``transaction``."""
+
+    def write_territory(self, territory: str, info: dict) -> dict:
+        """Record the territory's description in its manifest (a transaction of its own)."""
+        with self.transaction(territory) as tx:
+            tx.write_territory(info)
+        return self.manifest(territory)
+
+    def write_layer(self, territory: str, layer: str, frame: gpd.GeoDataFrame, entry: dict) -> dict:
+        """Validate, write and record one layer ``ok`` (a transaction of its own); return its entry."""
+        with self.transaction(territory) as tx:
+            return tx.write_layer(layer, frame, entry)
+
+    def record_status(self, territory: str, layer: str, status: str, entry: dict) -> dict:
+        """Record one layer ``unavailable`` or in ``error`` and drop its file (a transaction of its own)."""
+        with self.transaction(territory) as tx:
+            return tx.record_status(layer, status, entry)
+
+    def record_tables(self, territory: str, tables: dict) -> dict:
+        """Record ``manifest["tables"]`` (a transaction of its own); return the manifest."""
+        with self.transaction(territory) as tx:
+            tx.record_tables(tables)
+        return self.manifest(territory)
+
+    def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
+        """Write one non-spatial table (a transaction of its own); return its file (or table) name."""
+        with self.transaction(territory) as tx:
+            stored = tx.write_table(name, frame)
+        return Path(stored)
+
+
+def finish_read(frame: gpd.GeoDataFrame, crs: str | None, simplify_m: float | None) -> gpd.GeoDataFrame:
+    """A layer as read: simplified (``simplify_m`` metres, topology kept) then in ``crs`` (None: as stored)."""
+    if simplify_m:
+        frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
+    if crs and frame.crs is not None and frame.crs.to_string() != crs:
+        frame = frame.to_crs(crs)
+    return frame
+
+
+def check_geotable(folder: str, name: str, frame: gpd.GeoDataFrame) -> None:
+    """A national table is in EPSG:2154 (CartopolisError otherwise)."""
+    if frame.crs is None or frame.crs.to_epsg() != 2154:
+        raise CartopolisError(f"table `{folder}/{name}`: CRS must be {settings.CRS_L93}, not {frame.crs}")
+
+
+def is_postgres(location: str | Path | None) -> bool:
+    """Whether a store location is a PostgreSQL DSN (``postgresql://…`` or ``postgres://…``)."""
+    return str(location or "").startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: str | Path | None = None):
+    """The store at ``location``: a folder (GeoParquet) or a ``postgresql://…`` DSN (PostGIS).
+
+    None reads ``CARTOPOLIS_STORE``, then ``CARTOPOLIS_DATA`` (default ``geodata/layers``); see
+    :func:`pipelines.settings.store_location`.
+    """
+    location = location if location else settings.store_location()
+    if is_postgres(location):
+        from .store_postgis import PostGISStore
+
+        return PostGISStore(str(location))
+    return Store(location)
+
+
+class Store(OneShotWrites):
     """Read and write the layers of every territory under one root folder."""
 
     def __init__(self, root: Path | str | None = None):
@@ -150,11 +216,22 @@ class Store:
         if not path.exists():
             raise CartopolisError(f"layer `{layer}` of `{territory}` is not in the store (`{path}`)")
         frame = gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
-        if simplify_m:
-            frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
-        if crs and frame.crs is not None and frame.crs.to_string() != crs:
-            frame = frame.to_crs(crs)
-        return frame
+        return finish_read(frame, crs, simplify_m)
+
+    def version(self, territory: str) -> str | None:
+        """A token that changes at every publication of ``territory`` (None when it was never built)."""
+        try:
+            return str((self.folder(territory) / MANIFEST).stat().st_mtime_ns)
+        except FileNotFoundError:
+            return None
+
+    def has_layer(self, territory: str, layer: str) -> bool:
+        """Whether the layer's data is in the store."""
+        return self.layer_path(territory, layer).exists()
+
+    def has_table(self, territory: str, name: str) -> bool:
+        """Whether a non-spatial table is in the store."""
+        return (self.folder(territory) / f"{name}.parquet").exists()
 
     def read_table(self, territory: str, name: str) -> pd.DataFrame:
         """Read a non-spatial table (``indicators``, ``measures``)."""
@@ -193,38 +270,9 @@ class Store:
             lock.close()
             raise
 
-    def write_territory(self, territory: str, info: dict) -> dict:
-        """Record the territory's description in its manifest (a transaction of its own)."""
-        with self.transaction(territory) as tx:
-            tx.write_territory(info)
-        return self.manifest(territory)
-
-    def write_layer(self, territory: str, layer: str, frame: gpd.GeoDataFrame, entry: dict) -> dict:
-        """Validate, write and record one layer ``ok`` (a transaction of its own); return its entry."""
-        with self.transaction(territory) as tx:
-            return tx.write_layer(layer, frame, entry)
-
-    def record_status(self, territory: str, layer: str, status: str, entry: dict) -> dict:
-        """Record one layer ``unavailable`` or in ``error`` and drop its file (a transaction of its own)."""
-        with self.transaction(territory) as tx:
-            return tx.record_status(layer, status, entry)
-
-    def record_tables(self, territory: str, tables: dict) -> dict:
-        """Record ``manifest["tables"]`` (a transaction of its own); return the manifest."""
-        with self.transaction(territory) as tx:
-            tx.record_tables(tables)
-        return self.manifest(territory)
-
-    def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
-        """Write one non-spatial table (a transaction of its own)."""
-        with self.transaction(territory) as tx:
-            tx.write_table(name, frame)
-        return self.folder(territory) / f"{name}.parquet"
-
     def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame) -> Path:
         """Write a spatial table that is not a layer (the national overview) atomically, in EPSG:2154."""
-        if frame.crs is None or frame.crs.to_epsg() != 2154:
-            raise CartopolisError(f"table `{folder}/{name}`: CRS must be {settings.CRS_L93}, not {frame.crs}")
+        check_geotable(folder, name, frame)
         path = self.folder(folder) / f"{name}.parquet"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

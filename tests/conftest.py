@@ -22,6 +22,41 @@ def mirror() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A temporary PostgreSQL + PostGIS on 127.0.0.1 for the session (see :mod:`pipelines._pgserver`).
+
+    Skips with the reason when PostgreSQL or PostGIS is not installed, except under CI (fails).
+    """
+    from pipelines import _pgserver
+
+    if _pgserver.find_postgres()[0] is None:
+        reason = _pgserver.find_postgres()[1]
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with _pgserver.temporary_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgis_database(postgis_server) -> str:
+    """DSN of a scratch database (a copy of the empty PostGIS one) shared by the session's tests."""
+    from pipelines import _pgserver
+
+    with _pgserver.scratch_database(postgis_server) as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def postgis_dsn(postgis_database) -> str:
+    """DSN of the scratch database, emptied for this test (only PostGIS itself is left in it)."""
+    from pipelines import _pgserver
+
+    _pgserver.empty_database(postgis_database)
+    return postgis_database
+
+
 @pytest.fixture
 def store(tmp_path: Path):
     """An empty layer store in a temporary folder."""

@@ -10,6 +10,7 @@ from pipelines.measures import SCOPES, SELECTIONS
 
 from .. import i18n
 from ..components.badges import theme_badges
+from ..components.qpv_facts import published_table
 from ..components.tables import html_table, qpv_perimeters, url_links
 from ..data import Data
 
@@ -124,6 +125,8 @@ def measure_indicators(data: Data, territory: str, programme_id: str, measure) -
     if need is not None and not pd.isna(need):
         label = text("need_label")
         facts.append(("Besoin", f"{i18n.fmt_value(need, text('need_unit'))}" + (f" — {label}" if label else "")))
+        if text("need_method"):  # residents or households: how they were placed
+            facts.append(("Méthode (habitants)", text("need_method")))
         if "need_in_qpv" in row and not pd.isna(row.get("need_in_qpv")):
             facts.append(("Dont en QPV", i18n.fmt_value(row["need_in_qpv"], text("need_unit"))))
         facts.append(("Part du besoin en QPV", i18n.fmt_share(row.get("share_in_qpv"))))
@@ -148,6 +151,8 @@ def measure_indicators(data: Data, territory: str, programme_id: str, measure) -
     per_qpv = _per_qpv(data, territory, programme_id, measure.id)
     if per_qpv is not None:
         out.append(per_qpv)
+        if text("need_method") and (published := published_table(data, territory)) is not None:
+            out.append(published)  # INSEE's own figures for these QPV, beside our estimates
     return out
 
 
