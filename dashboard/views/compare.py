@@ -13,9 +13,12 @@ from dash import ALL, Input, Output, ctx, html, no_update
 from pipelines.measures import THEMES
 
 from .. import i18n, maps
+from ..charts.base import UNKNOWN, graph
+from ..charts.compare import ZERO, matrix_figure, uncovered_figure
 from ..components.badges import theme_badges
 from ..components.tables import html_table
 from ..data import Data
+from .measure import TABLE_BELOW
 from .programmes import distinct_measures
 
 if TYPE_CHECKING:
@@ -26,15 +29,29 @@ def _programmes_with_measures(data: Data) -> list:
     return [p for p in data.programmes().values() if p.measures]
 
 
-def matrix(data: Data) -> html.Table:
+def matrix_counts(data: Data) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counts, ids): distinct measures per theme (rows, French labels) and programme (columns,
+    titles), and ``"programme|theme"`` of each cell (what a click on the heatmap hands over)."""
+    programmes = _programmes_with_measures(data)
+    counts = pd.DataFrame(
+        [[sum(theme in m.themes for m in distinct_measures(p)) for p in programmes] for theme in THEMES],
+        index=list(THEMES.values()),
+        columns=[p.title for p in programmes],
+    )
+    ids = pd.DataFrame([[f"{p.id}|{theme}" for p in programmes] for theme in THEMES], index=counts.index)
+    return counts, ids
+
+
+def matrix(data: Data) -> html.Div:
     """Themes (rows) × programmes (columns): counts, each a button listing the measures."""
     programmes = _programmes_with_measures(data)
+    counts, _ = matrix_counts(data)
     header = [html.Th("Thème", scope="col"), *[html.Th(p.title, scope="col") for p in programmes]]
     rows = []
-    for theme, label in THEMES.items():
+    for (theme, label), values in zip(THEMES.items(), counts.to_numpy(), strict=True):
         cells = [html.Th(label, scope="row")]
-        for p in programmes:
-            count = sum(theme in m.themes for m in distinct_measures(p))
+        for p, count in zip(programmes, values, strict=True):
+            count = int(count)
             cells.append(
                 html.Td(
                     html.Button(
@@ -45,13 +62,20 @@ def matrix(data: Data) -> html.Table:
                         **{"aria-label": f"{i18n.plural(count, 'mesure')} {label}, {p.title}"},
                     )
                     if count
-                    else html.Span("·", className="zero")
+                    else html.Span(ZERO, className="zero")
                 )
             )
         rows.append(html.Tr(cells))
     return html.Div(
         html.Table([html.Thead(html.Tr(header)), html.Tbody(rows)], className="table matrix"), className="scroll-x"
     )
+
+
+def matrix_block(data: Data) -> list:
+    """The matrix as a heatmap (a click on a cell lists its measures), then as a table of buttons."""
+    counts, ids = matrix_counts(data)
+    caption = "Choisissez une case pour lister ses mesures. Les mêmes nombres sont dans le tableau ci-dessous."
+    return [graph("matrix-chart", matrix_figure(counts, ids), "programmes-themes", caption), matrix(data)]
 
 
 def matrix_list(data: Data, programme_id: str, theme: str) -> html.Div:
@@ -129,8 +153,9 @@ def uncovered_needs(data: Data) -> pd.DataFrame:
                 continue
             frame = data.frame(tid, layer)
             for _, zone in qpv[qpv.geometry.notna()].iterrows():
+                where = (info.get("name", tid), zone["name"], i18n.layer_label(layer))
                 if frame is None:
-                    rows.append((info.get("name", tid), zone["name"], i18n.layer_label(layer), "inconnu", False))
+                    rows.append((*where, UNKNOWN, False, layer, None, None))
                     continue
                 area = zone.geometry.intersection(town)
                 chosen = maps.select_features(layer, frame, select)
@@ -138,12 +163,39 @@ def uncovered_needs(data: Data) -> pd.DataFrame:
                 if hits.empty or area.is_empty:
                     continue
                 if layer == "shops":
+                    value, unit = float(len(hits)), "vitrines vides"
                     figure = i18n.plural(len(hits), "vitrine vide")
                 else:
-                    share = shapely.union_all(hits.geometry.intersection(area).values).area / area.area
-                    figure = f"{i18n.fmt_share(share)} de la surface"
-                rows.append((info.get("name", tid), zone["name"], i18n.layer_label(layer), figure, True))
-    return pd.DataFrame(rows, columns=["territoire", "qpv", "couche", "besoin", "known"])
+                    value = shapely.union_all(hits.geometry.intersection(area).values).area / area.area
+                    unit, figure = "part", f"{i18n.fmt_share(value)} de la surface"
+                rows.append((*where, figure, True, layer, value, unit))
+    return pd.DataFrame(rows, columns=["territoire", "qpv", "couche", "besoin", "known", "layer", "value", "unit"])
+
+
+#: Title of the chart of each kind of uncovered need.
+UNCOVERED_TITLES = {
+    "flood": "Zones inondables sans mesure : part de la surface du QPV",
+    "heat": "Zones chaudes sans mesure : part de la surface du QPV",
+    "shops": "Vitrines vides sans mesure : nombre dans le QPV",
+}
+
+
+def uncovered_charts(table: pd.DataFrame) -> list:
+    """One ranked bar chart per kind of uncovered need (its unknown QPV written « inconnu »)."""
+    out = []
+    for layer, part in table.groupby("layer", sort=False):
+        if not part["known"].any():
+            continue
+        rows = pd.DataFrame(
+            {"name": part["qpv"] + " (" + part["territoire"] + ")", "value": part["value"], "unit": part["unit"]}
+        )
+        title = UNCOVERED_TITLES.get(str(layer), str(layer))
+        out.append(
+            graph(
+                f"chart-uncovered-{layer}", uncovered_figure(rows, str(layer), title), f"besoins-{layer}", TABLE_BELOW
+            )
+        )
+    return out
 
 
 def uncovered(data: Data) -> html.Div:
@@ -153,6 +205,7 @@ def uncovered(data: Data) -> html.Div:
     if known.empty:
         out.append(html.P("Aucun besoin repéré sans mesure parmi les couches disponibles.", className="small"))
     else:
+        out += uncovered_charts(table)
         rows = known[["territoire", "qpv", "couche", "besoin"]].values.tolist()
         out.append(
             html.Div(
@@ -178,7 +231,7 @@ def panel(data: Data, view: ViewState) -> list:
     return [
         html.H2("Programmes × thèmes", className="h5"),
         html.P("Nombre de mesures par thème. Choisissez une case pour lister les mesures.", className="small"),
-        html.Div(matrix(data) if filled else None, id="matrix"),
+        html.Div(matrix_block(data) if filled else None, id="matrix"),
         html.Div(id="matrix-list", className="mt-2", **{"aria-live": "polite"}),
         html.H2("Contrat de ville et programme d'Alès", className="h5 mt-4"),
         html.Div(contrat(data) if filled else None, id="contrat"),
@@ -200,7 +253,7 @@ def register(app: dash.Dash, data: Data) -> None:
     def comparer(tab):
         if tab != "comparer":
             return no_update, no_update, no_update
-        return matrix(data), contrat(data), uncovered(data)
+        return matrix_block(data), contrat(data), uncovered(data)
 
     @app.callback(
         Output("matrix-list", "children"),
@@ -212,3 +265,15 @@ def register(app: dash.Dash, data: Data) -> None:
         if not trigger or not any(clicks or []):
             return no_update
         return matrix_list(data, trigger["programme"], trigger["theme"])
+
+    @app.callback(
+        Output("matrix-list", "children", allow_duplicate=True),
+        Input("matrix-chart", "clickData"),
+        prevent_initial_call=True,
+    )
+    def heatmap_click(click):
+        points = (click or {}).get("points") or []
+        if not points or not points[0].get("customdata"):
+            return no_update
+        programme, _, theme = str(points[0]["customdata"]).partition("|")
+        return matrix_list(data, programme, theme)

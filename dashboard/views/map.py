@@ -17,6 +17,7 @@ from pipelines.schemas import CONTEXT_LAYERS, LAYERS
 from .. import i18n, maps
 from ..components.badges import layer_entry
 from ..components.legends import shown
+from ..components.profile import zone_profile
 from ..components.tables import html_table, indicator_table, qpv_perimeters, url_links
 from ..data import Data
 from ..maps import TOGGLE_LAYERS
@@ -142,6 +143,7 @@ def map_table(data: Data, territory: str, layers: list[str], classes: dict[str, 
     if indicators is None:
         out.append(html.P("Indicateurs non calculés pour ce territoire.", className="small"))
         return out
+    out += data.memo(("profile",), territory, lambda: zone_profile(data, territory))
     for layer in ["zone", *[x for x in TOGGLE_LAYERS if x in layers]]:
         table = data.memo(
             ("indicators", layer),

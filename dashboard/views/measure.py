@@ -9,6 +9,9 @@ from dash import html
 from pipelines.measures import SCOPES, SELECTIONS
 
 from .. import i18n
+from ..charts import measure as charts
+from ..charts.base import axis_title, graph
+from ..charts.base import label as chart_label
 from ..components.badges import theme_badges
 from ..components.tables import html_table, qpv_perimeters, url_links
 from ..data import Data
@@ -53,15 +56,18 @@ PER_QPV_COLUMNS = (
 )
 
 
-def _per_qpv(data: Data, territory: str, programme_id: str, measure_id: str) -> html.Table | None:
+def per_qpv_rows(data: Data, territory: str, programme_id: str, measure_id: str) -> pd.DataFrame | None:
+    """The ``measures_qpv`` rows of one measure (None when there are none)."""
     table = data.table(territory, "measures_qpv")
     if table is None or "measure_id" not in table:
         return None
     part = table[table["measure_id"] == measure_id]
     if "programme" in part:
         part = part[part["programme"] == programme_id]
-    if part.empty:
-        return None
+    return None if part.empty else part
+
+
+def _per_qpv(data: Data, territory: str, part: pd.DataFrame) -> html.Table:
     columns = [c for c in PER_QPV_COLUMNS if c[0] in part]
     perimeters = qpv_perimeters(data, territory)
     rows = []
@@ -145,10 +151,33 @@ def measure_indicators(data: Data, territory: str, programme_id: str, measure) -
                 className="facts measure-facts",
             )
         )
-    per_qpv = _per_qpv(data, territory, programme_id, measure.id)
-    if per_qpv is not None:
-        out.append(per_qpv)
+        out += need_chart(row, measure.id)
+    part = per_qpv_rows(data, territory, programme_id, measure.id)
+    if part is not None:
+        if len(part) > 1:
+            figure = charts.per_qpv_figure(part)
+            out.append(graph("chart-per-qpv", figure, f"besoin-par-qpv-{measure.id}", TABLE_BELOW))
+        out.append(_per_qpv(data, territory, part))
     return out
+
+
+#: Caption of a chart whose figures are in the table that follows it.
+TABLE_BELOW = "Les mêmes chiffres sont dans le tableau ci-dessous."
+
+
+def need_chart(row: pd.Series, measure_id: str) -> list:
+    """The need in QPV, hors QPV and in the commune as a chart, then as a table (same numbers)."""
+    text = lambda key: row.get(key) if isinstance(row.get(key), str) else None  # noqa: E731
+    zones = charts.need_by_zone(row)
+    rows = [
+        [name, chart_label(rate, text("rate_unit")), chart_label(count, text("need_unit"))]
+        for name, rate, count in zones[["label", "rate", "count"]].itertuples(index=False)
+    ]
+    header = ["Zone", f"Taux ({axis_title(text('rate_unit'))})", f"Nombre ({text('need_unit') or ''})"]
+    return [
+        graph("chart-need", charts.need_figure(row), f"besoin-{measure_id}", TABLE_BELOW),
+        html_table(header, rows, "Besoin par zone", "need-zones"),
+    ]
 
 
 def measure_detail(data: Data, territory: str | None, programme_id: str | None, measure_id: str | None) -> list:
