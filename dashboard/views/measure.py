@@ -79,10 +79,10 @@ def _per_qpv(data: Data, territory: str, part: pd.DataFrame) -> html.Table:
                 cells.append(str(value))
             elif kind == "share":
                 cells.append(i18n.fmt_share(value))
-            elif kind == "need":
-                cells.append(i18n.fmt_value(value, row.get("need_unit")))
+            elif kind == "need":  # as on the chart: « inconnu », not « — commerces »
+                cells.append(chart_label(value, row.get("need_unit"), bare=False))
             elif kind == "rate":
-                cells.append(i18n.fmt_value(value, row.get("rate_unit")))
+                cells.append(chart_label(value, row.get("rate_unit"), bare=False))
             else:
                 cells.append(i18n.fmt_number(None if pd.isna(value) else round(float(value)), 0))
         cells.append(i18n.perimeter_label(perimeters.get(str(row.get("zone_id")))))
