@@ -12,7 +12,7 @@ from pipelines.store import Store
 #: The data and layout plotly holds for the graph ``id`` (once drawn).
 FIGURE = """id => {
     const holder = document.getElementById(id);
-    const gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
+    const gd = holder && holder.querySelector('.js-plotly-plot');  // dcc.Graph's div holds plotly's
     if (!gd || !gd.data || !gd._fullLayout) { return null; }
     return {data: gd.data.map(t => ({x: t.x, y: t.y, text: t.text, customdata: t.customdata})),
             annotations: (gd.layout.annotations || []).map(a => ({text: a.text, x: a.x, y: a.y}))};
