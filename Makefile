@@ -12,7 +12,7 @@ MIRROR ?= $(or $(GEODATA_MIRROR),$(wildcard ../shared/geodata/raw))
 OFFLINE := $(if $(MIRROR),--offline,)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test serve data bench lint chromium install install-dev clean
+.PHONY: demo test serve data bench lint chromium pdf-libs install install-dev clean
 
 demo: data serve
 
@@ -37,14 +37,22 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# WeasyPrint (the PDF reports) lays text out with Debian's Pango and needs a font.
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu || { \
+	  echo "Installing Pango and DejaVu fonts for the PDF reports…"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null; }
+
 data: install
 	$(PY) -m pipelines build --territory all $(OFFLINE) $(if $(MIRROR),--mirror $(MIRROR),)
 
-serve: install
+serve: install pdf-libs
 	@echo "Cartopolis : http://$(HOST):$(PORT)"
 	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --timeout 120 dashboard.app:server
 
-test: install-dev chromium
+test: install-dev chromium pdf-libs
 	$(PY) -m pytest
 
 bench: install-dev

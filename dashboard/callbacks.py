@@ -16,7 +16,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from . import i18n, state
 from .data import Data
-from .views import compare, national, place, programmes, sources
+from .views import compare, downloads, national, place, programmes, sources
 from .views import map as map_view
 
 
@@ -114,5 +114,5 @@ def register(app: dash.Dash, data: Data) -> None:
     def exports(territory, layers, programme, measure, tab):
         return state.exports_props(data, territory, layers or [], programme, measure, tab)
 
-    for view in (map_view, programmes, place, compare, sources, national):
+    for view in (map_view, programmes, place, compare, sources, national, downloads):
         view.register(app, data)

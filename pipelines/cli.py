@@ -16,6 +16,7 @@ from . import settings
 from .catalog import Catalog
 from .errors import CartopolisError
 from .fetch import locate
+from .reports.cli import add_parser as add_report_parser
 from .store import Store
 
 STATUS_STYLE = {"ok": "green", "unavailable": "yellow", "error": "bold red"}
@@ -178,6 +179,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--territory", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_import_programme)
+    add_report_parser(sub)
     return main
 
 
