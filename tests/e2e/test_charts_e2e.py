@@ -1,9 +1,13 @@
 """Charts in a real browser: the number a bar shows is in the table beside it, an unavailable
-layer reads « inconnu », the SVG download works and nothing is fetched outside 127.0.0.1."""
+layer reads « inconnu », the SVG download works and nothing is fetched outside 127.0.0.1; the
+« Rapport PDF » link downloads a PDF whose text holds the QPV and its flood share."""
 
 from __future__ import annotations
 
+import io
+
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 from test_dashboard_e2e import open_view
 
 from dashboard.i18n import fmt_share
@@ -93,3 +97,16 @@ def test_national_ranking_chart_and_table(page, base_url):
     page.locator("#ranking-indicator").click()
     page.locator(".dash-dropdown-options").get_by_text("Taux de pauvreté des ménages").click()
     expect(table).to_contain_text("Taux de pauvreté des ménages")
+
+
+def test_rapport_pdf_from_the_exporter_menu(page, base_url, tmp_path):
+    open_view(page, base_url, "?t=perigueux&l=qpv,flood")
+    page.locator("#exports summary").click()
+    link = page.get_by_role("link", name="Rapport PDF — fiche La Boucle De L'Isle")
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Fiche quartier — La Boucle De L'Isle" in text and "5,3 %" in text

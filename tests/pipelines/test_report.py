@@ -1,0 +1,111 @@
+"""Printed reports built from the mirror: the text a reader finds in the PDF (extracted with pypdf).
+
+Expected figures are read from the store's tables and formatted here, so a wrong number or a
+missing quote in the PDF fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from dashboard.data import Data
+from dashboard.i18n import fmt_share
+from pipelines.build import build_territory
+from pipelines.catalog import Catalog
+from pipelines.cli import main
+from pipelines.errors import CartopolisError
+from pipelines.reports import build_report
+from pipelines.store import Store
+
+
+@pytest.fixture(scope="module")
+def data(mirror, tmp_path_factory) -> Data:
+    """Alès, Périgueux and the demo town built offline from the mirror."""
+    store = Store(tmp_path_factory.mktemp("reports") / "layers")
+    catalog = Catalog.load()
+    for tid in ("ales", "perigueux", "demo"):
+        build_territory(catalog.territory(tid), catalog, store, offline=True, mirror=mirror, log=lambda msg: None)
+    return Data(store)
+
+
+def pages_of(pdf: bytes, tmp_path) -> list[str]:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    return [" ".join(page.extract_text().split()) for page in PdfReader(path).pages]
+
+
+def test_fiche_quartier_perigueux(data, tmp_path):
+    pdf = build_report(data, "perigueux", qpv="QP024005")
+    pages = pages_of(pdf, tmp_path)
+    text = " ".join(pages)
+    indicators = data.table("perigueux", "indicators")
+    fort = indicators[(indicators["zone_id"] == "QP024005") & (indicators["indicator"] == "share_fort")]["value"].item()
+    assert fmt_share(fort) == "5,3\u00a0%"  # 1.71 of 32.14 ha (issue 5)
+    assert "Fiche quartier — La Boucle De L'Isle" in text and "QP024005" in text
+    assert "part inondable (scénario fort)" in text and "5,3" in text
+    assert "Géorisques" in text and "Licence Ouverte" in text  # the flood layer's source and licence
+    assert "scénario moyen" in text and "inconnu" in text  # missing scenarios are unknown, not 0
+    assert "Population publiée (INSEE)" in text
+    # every page numbered « Page n / N »; no « FICTIF » on a real town
+    assert [re.search(r"Page (\d+) / (\d+)", p).groups() for p in pages] == [
+        (str(i), str(len(pages))) for i in range(1, len(pages) + 1)
+    ]
+    assert "FICTIF" not in text
+    assert 2 <= len(pages) <= 6
+
+
+def test_fiche_accepts_the_2024_code_when_the_store_has_it(data):
+    qpv = data.frame("perigueux", "qpv")
+    code_2024 = qpv["code_qp"].dropna()
+    if code_2024.empty:  # the 2024 code QN02405M arrives with the issue-9 data (tag v9-data)
+        with pytest.raises(CartopolisError, match="QN02405M.*codes connus : QP024005"):
+            build_report(data, "perigueux", qpv="QN02405M")
+    else:
+        assert build_report(data, "perigueux", qpv=code_2024.iloc[0])[:5] == b"%PDF-"
+
+
+def test_rapport_programme_ales(data, tmp_path):
+    pages = pages_of(build_report(data, "ales", programme="ales-commun-2026"), tmp_path)
+    text = " ".join(pages)
+    programme = data.programme("ales-commun-2026")
+    spatial = [m for m in programme.measures if m.target is not None and not m.same_as]
+    assert len(spatial) == 7  # 8 with a target, one repeating another (same_as)
+    for measure in spatial:
+        quote = " ".join(measure.quote.split())
+        assert quote[:80] in text, measure.id
+    assert "Mesures non spatialisées" in text and "Le contrat de ville à côté du programme" in text
+    assert "données indisponibles" in text  # 7 of its measures have no layer offline, said so
+    assert "Sources et licences" in text and "INSEE" in text
+    assert all(f"Page {i} / {len(pages)}" in p for i, p in enumerate(pages, start=1))
+
+
+def test_demo_reports_say_fictif_on_every_page(data, tmp_path):
+    for pdf in (
+        build_report(data, "demo", qpv="QNDEMO01I"),
+        build_report(data, "demo", programme="pop-petites-villes"),
+    ):
+        pages = pages_of(pdf, tmp_path)
+        assert len(pages) >= 2 and all("FICTIF" in p for p in pages)
+
+
+def test_demo_programme_report_has_the_measure_figures(data, tmp_path):
+    text = " ".join(pages_of(build_report(data, "demo", programme="pop-petites-villes"), tmp_path))
+    # 36 vacant shops, 11 in QPV (share 0.31, equity 3.56: issue 5)
+    assert "36 commerces" in text and "11 commerces" in text and "30,6" in text and "3,56" in text
+    assert "Détail par quartier prioritaire" in text and "Les Tilleuls" in text
+
+
+def test_report_errors_are_french_and_name_what_to_pass(data, tmp_path, capsys):
+    with pytest.raises(CartopolisError, match="soit --qpv CODE"):
+        build_report(data, "demo")
+    with pytest.raises(CartopolisError, match="programme « nope » inconnu.*pop-petites-villes"):
+        build_report(data, "demo", programme="nope")
+    store_dir = str(data.store.root)
+    out = tmp_path / "f.pdf"
+    assert main(["report", "--territory", "24322", "--qpv", "QP024005", "--out", str(out), "--data", store_dir]) == 0
+    assert out.read_bytes()[:5] == b"%PDF-" and "rapport écrit" in capsys.readouterr().out
+    assert main(["report", "--territory", "nowhere", "--qpv", "X", "--out", str(out), "--data", store_dir]) == 2
+    assert "territoire inconnu « nowhere »" in capsys.readouterr().out
