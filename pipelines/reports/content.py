@@ -27,8 +27,8 @@ from pipelines.measures import THEMES
 from . import maps
 
 UNKNOWN = "inconnu"
-#: Columns of a QPV that may hold the population INSEE publishes for it (issue 9 adds them).
-PUBLISHED = (("population_published", "population_vintage"), ("population_insee", "population_vintage"))
+#: Columns of the qpv layer with the population INSEE publishes (optional: issue 9 adds them).
+PUBLISHED = ("published_population", "published_population_year", "published_source")
 
 
 def resolve_territory(data: Data, key: str) -> str:
@@ -114,13 +114,13 @@ def key_figures(data: Data, territory: str, zone_ids: set[str]) -> list[dict]:
 
 
 def published_population(row: pd.Series) -> str:
-    """The population INSEE publishes for the QPV, with its vintage, or why it is not shown."""
-    for column, vintage_column in PUBLISHED:
-        value = row.get(column)
-        if value is not None and not pd.isna(value):
-            year = row.get(vintage_column)
-            return f"{i18n.fmt_number(round(float(value)))} habitants" + (f" ({year})" if year else "")
-    return "non disponible dans la base de ce territoire (chiffre INSEE non importé)"
+    """The population INSEE publishes for the QPV, with its year and source, or why it is not shown."""
+    column, year_column, source_column = PUBLISHED
+    value = row.get(column)
+    if value is None or pd.isna(value):
+        return "non disponible dans la base de ce territoire (chiffre INSEE non importé)"
+    details = [str(row[c]) for c in (year_column, source_column) if isinstance(row.get(c), str) and row.get(c)]
+    return f"{i18n.fmt_number(round(float(value)))} habitants" + (f" ({', '.join(details)})" if details else "")
 
 
 def sources(data: Data, territory: str) -> list[dict]:

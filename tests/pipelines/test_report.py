@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -109,3 +110,11 @@ def test_report_errors_are_french_and_name_what_to_pass(data, tmp_path, capsys):
     assert out.read_bytes()[:5] == b"%PDF-" and "rapport écrit" in capsys.readouterr().out
     assert main(["report", "--territory", "nowhere", "--qpv", "X", "--out", str(out), "--data", store_dir]) == 2
     assert "territoire inconnu « nowhere »" in capsys.readouterr().out
+
+
+def test_published_population_is_printed_with_its_year_and_source():
+    from pipelines.reports.content import published_population
+
+    row = pd.Series({"published_population": 14621.0, "published_population_year": "2018", "published_source": "INSEE"})
+    assert published_population(row) == "14\u202f621 habitants (2018, INSEE)"  # Alès QP030001 (issue 5)
+    assert published_population(pd.Series({"name": "x"})).startswith("non disponible")
