@@ -15,6 +15,7 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from . import i18n, state
+from .charts import plotlyjs
 from .data import Data
 from .views import compare, downloads, national, place, programmes, sources
 from .views import map as map_view
@@ -116,3 +117,4 @@ def register(app: dash.Dash, data: Data) -> None:
 
     for view in (map_view, programmes, place, compare, sources, national, downloads):
         view.register(app, data)
+    plotlyjs.register(app)

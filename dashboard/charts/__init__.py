@@ -6,8 +6,6 @@ colours of the map legend, and « inconnu » written where a value is unknown (n
 :func:`dashboard.charts.base.graph` wraps a figure for the page (PNG from the mode bar, an SVG
 button, a caption pointing to the table, which stays the accessible alternative).
 
-plotly.js comes from ``assets/plotly-cartesian-4.1.1.min.js`` (the npm package
-``plotly.js-cartesian-dist-min`` 4.1.1, MIT, the same version as the ``plotly`` Python package's
-bundle): 0.5 MB compressed instead of 1.5 MB for the full bundle, which ``dcc.Graph`` then does
-not fetch since ``window.Plotly`` exists. Its traces (bar, heatmap) are all the charts need.
+plotly.js is the cartesian bundle, fetched only by a page that draws a chart
+(:mod:`dashboard.charts.plotlyjs`).
 """

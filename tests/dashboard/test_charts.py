@@ -152,3 +152,15 @@ def test_graph_wrapper_downloads_png_and_svg():
     button = caption.children[1]
     assert button.to_plotly_json()["props"]["data-graph"] == "g" and "SVG" in button.children
     assert isinstance(graph.figure, dict)  # plain JSON, no numpy arrays
+
+
+def test_dcc_graph_gets_the_cartesian_plotly_bundle_of_the_same_version(client):
+    from plotly.offline import get_plotlyjs_version
+
+    from dashboard.charts import plotlyjs
+
+    answer = client.get(plotlyjs.ADDRESS)
+    head = answer.get_data()[:120].decode()
+    assert answer.status_code == 200 and "javascript" in answer.mimetype
+    assert f"plotly.js (cartesian - minified) v{get_plotlyjs_version()}" in head  # bump the bundle with plotly
+    assert plotlyjs.BUNDLE.name == f"plotly-cartesian-{get_plotlyjs_version()}.min.js"
