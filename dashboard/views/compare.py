@@ -126,17 +126,20 @@ def contrat(data: Data) -> html.Div:
 NEED_SELECTIONS = {"flood": "faible_ou_plus", "heat": "chaud", "shops": "vacant"}
 
 
-def uncovered_needs(data: Data) -> pd.DataFrame:
+def uncovered_needs(data: Data, territory: str | None = None) -> pd.DataFrame:
     """Needs (layer × QPV) that no measure of the territory's programmes targets.
 
     A need is present when the layer's need selection intersects the QPV (its part inside the
     commune, as in the indicators); it is covered when a measure targets that layer with scope
     ``qpv`` or ``commune``. When the layer is missing the need is ``inconnu``. Columns:
-    territoire, qpv, couche, besoin, known (bool).
+    territoire, qpv, couche, besoin, known (bool), layer, value, unit. With ``territory``, that
+    territory only.
     """
     rows = []
     for info in data.territories():
         tid = info["id"]
+        if territory is not None and tid != territory:
+            continue
         qpv = data.frame(tid, "qpv")
         commune = data.frame(tid, "commune")
         if qpv is None or not len(qpv) or commune is None:

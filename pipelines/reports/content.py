@@ -198,7 +198,7 @@ def fiche_quartier(data: Data, territory_key: str, code: str) -> dict:
     zone_ids = {c for c in (row.get("code_qp"), row.get("code_qp_2015")) if isinstance(c, str) and c}
     svg, legend = maps.qpv_map(data, territory, row)
     info = header(data, territory)
-    needs = uncovered_needs(data)
+    needs = uncovered_needs(data, territory)
     mine = needs[(needs["territoire"] == info["name"]) & (needs["qpv"] == row["name"])]
     residents = key_figures(data, territory, zone_ids)
     estimate = next((r["qpv"] for r in residents if r["label"] == "habitants"), UNKNOWN)
