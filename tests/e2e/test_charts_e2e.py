@@ -8,7 +8,7 @@ import io
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
-from test_dashboard_e2e import open_view
+from test_dashboard_e2e import WIDE_COMMUNE
 
 from dashboard.i18n import fmt_share
 from pipelines.store import Store
@@ -23,8 +23,16 @@ FIGURE = """id => {
 }"""
 
 
+def open_view(page: Page, base_url: str, query: str) -> None:
+    """Load the page and wait for the commune at the scale of the town; these tests run first,
+    on a cold server (its first layouts fill the caches), so they wait longer than the others."""
+    page.goto(f"{base_url}/{query}")
+    expect(page.locator(".leaflet-p-commune-pane path").first).to_be_attached(timeout=30_000)
+    page.wait_for_function(WIDE_COMMUNE, timeout=30_000)
+
+
 def figure_of(page: Page, graph_id: str) -> dict:
-    page.wait_for_function(f"() => ({FIGURE})('{graph_id}') !== null")
+    page.wait_for_function(f"() => ({FIGURE})('{graph_id}') !== null", timeout=30_000)
     return page.evaluate(FIGURE, graph_id)
 
 
