@@ -14,7 +14,7 @@ import flask
 
 from pipelines.store import Store
 
-from . import api, callbacks, i18n, state
+from . import api, callbacks, i18n, import_route, state
 from .data import Data
 from .layout import build_layout
 
@@ -69,6 +69,7 @@ def create_app(store: Store | None = None, programmes_dir: Path | None = None) -
     app.layout = lambda: build_layout(data, _page_query())
     callbacks.register(app, data)
     api.register(server, data)
+    import_route.register(server, data.territory_ids)  # POST /api/import (the import screen's upload)
     app.cartopolis_data = data  # for tests and benchmarks
     return app
 

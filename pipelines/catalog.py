@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from .errors import CatalogError
+from .errors import CatalogError, UnknownTerritory
 from .schemas import CONTEXT_LAYERS, LAYERS
 from .settings import SOURCES_FILE, TERRITORIES_FILE
 
@@ -198,7 +198,7 @@ class Catalog:
         for territory in self.territories.values():
             if territory.insee == key:
                 return territory
-        raise CatalogError(f"unknown territory `{key}`; known: {', '.join(sorted(self.territories))}")
+        raise UnknownTerritory(f"unknown territory `{key}`; known: {', '.join(sorted(self.territories))}")
 
     def source(self, sid: str) -> Source:
         try:

@@ -83,7 +83,7 @@ SELECTIONS: dict[str, dict[str, str]] = {
         "tous": "aménagements cyclables",
         "projet": "aménagements cyclables en projet",
     },
-    "population": {"tous": "habitants"},
+    "population": {"tous": "habitants", "menages_pauvres": "ménages pauvres"},
 }
 
 #: Where a measure acts.

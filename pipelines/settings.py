@@ -5,6 +5,7 @@
 - ``CARTOPOLIS_DATA``: where built layers live (default ``geodata/layers``).
 - ``CARTOPOLIS_CACHE``: download cache (default ``geodata/cache``).
 - ``CARTOPOLIS_SEEDS``: folder of the programmes' source texts (default ``../shared/seeds``).
+- ``CARTOPOLIS_PROGRAMMES_REELS``: real programme texts for the importer (default ``../shared/programmes-reels``).
 - ``CARTOPOLIS_TILES``: optional tile URL template for the dashboard (none by default).
 """
 
@@ -65,6 +66,22 @@ def seeds_dir() -> Path:
     if not SEEDS_DIR.is_dir() and mirror and (Path(mirror).parent.parent / "seeds").is_dir():
         return (Path(mirror).parent.parent / "seeds").resolve()
     return SEEDS_DIR.resolve()
+
+
+def programmes_reels_dir() -> Path:
+    """Return the folder of real programme texts (the importer's test material).
+
+    ``CARTOPOLIS_PROGRAMMES_REELS`` when set; else ``../shared/programmes-reels``; else, for a
+    checkout that is not beside ``shared/``, the ``programmes-reels`` folder of the shared tree that
+    ``GEODATA_MIRROR`` points into (resolved as :func:`seeds_dir`).
+    """
+    if os.environ.get("CARTOPOLIS_PROGRAMMES_REELS"):
+        return Path(os.environ["CARTOPOLIS_PROGRAMMES_REELS"]).resolve()
+    default = PROJECT_ROOT.parent / "shared" / "programmes-reels"
+    mirror = os.environ.get("GEODATA_MIRROR")
+    if not default.is_dir() and mirror and (Path(mirror).parent.parent / "programmes-reels").is_dir():
+        return (Path(mirror).parent.parent / "programmes-reels").resolve()
+    return default.resolve()
 
 
 def tiles_url() -> str | None:

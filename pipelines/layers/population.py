@@ -38,8 +38,10 @@ import shapely
 
 from ..catalog import Source
 from ..errors import LayerUnavailable, SourceFormatError
+from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, POPULATION_SUPPORT_LABELS
 from ..settings import CRS_L93
 from ._archive import open_archive
+from ._buildings import BUILDING_FORMATS, place_on_buildings
 from ._common import BuildContext, LayerResult, make_valid, to_l93
 from .commune import read_communes
 
@@ -53,6 +55,8 @@ COARSE_NOTE = (
     "population connue seulement au total communal : "
     "les indicateurs qui demandent une population plus fine le signalent"
 )
+#: How residents are placed inside a polygon when no building says better.
+AREA_WEIGHTING = "pondération surfacique"
 #: Candidate field names, compared case-insensitively, in order of preference.
 IRIS_CODE_FIELDS = ("code_iris", "iris_code", "dcomiris", "iris")
 IRIS_NAME_FIELDS = ("nom_iris", "iris_name", "libiris")
@@ -109,6 +113,8 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
     frame = to_l93(frame, uri)
     frame = frame[frame.intersects(area)]
     households, poor = _field(frame.columns, ("men",)), _field(frame.columns, ("men_pauv",))
+    # the other household counts are kept under their INSEE names, for whoever exports the layer
+    others = {name: _field(frame.columns, (name,)) for name in FILOSOFI_HOUSEHOLD_FIELDS}
     out = gpd.GeoDataFrame(
         {
             "cell_id": frame[cell].astype(str).to_numpy(),
@@ -116,6 +122,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
             "support": [_grid_support(c) for c in frame[cell].astype(str)],
             "households": pd.to_numeric(frame[households]).to_numpy(float) if households else np.nan,
             "poor_households": pd.to_numeric(frame[poor]).to_numpy(float) if poor else np.nan,
+            **{name: pd.to_numeric(frame[field]).to_numpy(float) for name, field in others.items() if field},
         },
         geometry=frame.geometry.to_numpy(),
         crs=CRS_L93,
@@ -300,13 +307,20 @@ def build(ctx: BuildContext) -> LayerResult:
             [s.url for s, _ in resolved] + [s.url for s in missing],
         )
     frame, used, notes = built
+    extra: dict = {"parent_support": None, "method": AREA_WEIGHTING}
+    if role(BUILDING_FORMATS):
+        frame, by_buildings, building_notes, extra = place_on_buildings(ctx, frame, role(BUILDING_FORMATS))
+        used, notes = [*used, *by_buildings], [*notes, *building_notes]
     support = frame["support"].iloc[0]
     if support == "commune":
         notes.append(COARSE_NOTE)
     for source in missing:
         notes.append(f"source absente du miroir (mode hors ligne) : {source.title} — {source.url}")
+    vintage = ctx.catalog.source(used[0]).vintage
     extra = {
+        **extra,
         "support": support,
+        "support_label": f"{POPULATION_SUPPORT_LABELS[extra['parent_support'] or support]} ({vintage})",
         "population_total": round(float(frame["population"].sum()), 1),
         "sources_missing": [{"id": s.id, "url": s.url} for s in missing],
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.errors import CartopolisError
+from pipelines.errors import UsageError
 
 
 def build_report(data, territory: str, programme: str | None = None, qpv: str | None = None) -> bytes:
@@ -18,14 +18,12 @@ def build_report(data, territory: str, programme: str | None = None, qpv: str | 
 
     ``data`` is a :class:`dashboard.data.Data`. Exactly one of ``programme`` and ``qpv`` is
     given; otherwise (or for an unknown territory, programme or QPV) a French
-    :class:`~pipelines.errors.CartopolisError` says what to pass.
+    :class:`~pipelines.errors.UsageError` says what to pass.
     """
     from . import content, render
 
     if bool(programme) == bool(qpv):
-        raise CartopolisError(
-            "rapport : donnez soit --qpv CODE (fiche quartier) soit --programme ID (rapport programme)"
-        )
+        raise UsageError("rapport : donnez soit --qpv CODE (fiche quartier) soit --programme ID (rapport programme)")
     info = (
         content.fiche_quartier(data, territory, qpv) if qpv else content.rapport_programme(data, territory, programme)
     )
@@ -36,6 +34,6 @@ def write_report(data, out: Path, **kwargs) -> Path:
     """Write :func:`build_report` to ``out`` (its folder must exist) and return the path."""
     out = Path(out)
     if not out.parent.exists():
-        raise CartopolisError(f"dossier de sortie introuvable : {out.parent} (créez-le ou changez --out)")
+        raise UsageError(f"dossier de sortie introuvable : {out.parent} (créez-le ou changez --out)")
     out.write_bytes(build_report(data, **kwargs))
     return out

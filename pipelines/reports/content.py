@@ -21,7 +21,7 @@ from dashboard.views.compare import uncovered_needs
 from dashboard.views.measure import PER_QPV_COLUMNS, target_text
 from dashboard.views.programmes import distinct_measures
 from dashboard.views.sources import ALL_LAYERS, source_cells
-from pipelines.errors import CartopolisError
+from pipelines.errors import UsageError
 from pipelines.measures import THEMES
 
 from . import maps
@@ -36,7 +36,7 @@ def resolve_territory(data: Data, key: str) -> str:
     territory = data.resolve(key)
     if territory is None:
         built = ", ".join(data.territory_ids()) or "aucun"
-        raise CartopolisError(
+        raise UsageError(
             f"territoire inconnu « {key} » (territoires construits : {built}) : "
             f"construisez-le d'abord avec `python -m pipelines build --territory {key}`"
         )
@@ -62,7 +62,7 @@ def find_qpv(data: Data, territory: str, code: str) -> pd.Series:
         if len(hit):
             return hit.iloc[0]
     codes = [] if qpv is None else [c for c in pd.concat([qpv["code_qp"], qpv["code_qp_2015"]]).dropna()]
-    raise CartopolisError(
+    raise UsageError(
         f"QPV « {code} » absent du territoire {territory} "
         f"(codes connus : {', '.join(codes) or 'aucun, la couche qpv manque'}) : donnez un code 2024 ou 2015"
     )
@@ -304,9 +304,7 @@ def rapport_programme(data: Data, territory_key: str, programme_id: str) -> dict
     programme = data.programme(programme_id)
     if programme is None or territory not in programme.territories:
         known = ", ".join(p.id for p in data.programmes_for(territory)) or "aucun"
-        raise CartopolisError(
-            f"programme « {programme_id} » inconnu pour le territoire {territory} (programmes : {known})"
-        )
+        raise UsageError(f"programme « {programme_id} » inconnu pour le territoire {territory} (programmes : {known})")
     measures = distinct_measures(programme)
     spatial = [m for m in measures if m.target is not None]
     others = [m for m in measures if m.target is None]

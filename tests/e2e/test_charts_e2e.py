@@ -107,14 +107,17 @@ def test_national_ranking_chart_and_table(page, base_url):
     expect(table).to_contain_text("Taux de pauvreté des ménages")
 
 
-def test_rapport_pdf_from_the_exporter_menu(page, base_url, tmp_path):
+def test_rapport_pdf_from_the_exporter_menu(page, base_url, e2e_store, tmp_path):
+    store = Store(e2e_store)
+    name = store.read_layer("perigueux", "qpv")["name"].iloc[0]
+    indicators = store.read_table("perigueux", "indicators")
+    fort = indicators[(indicators["zone_kind"] == "qpv") & (indicators["indicator"] == "share_fort")]["value"].item()
     open_view(page, base_url, "?t=perigueux&l=qpv,flood")
     page.locator("#exports summary").click()
-    link = page.get_by_role("link", name="Rapport PDF — fiche La Boucle De L'Isle")
     with page.expect_download() as download:
-        link.click()
+        page.get_by_role("link", name=f"Rapport PDF — fiche {name}").click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     reader = PdfReader(io.BytesIO(path.read_bytes()))
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-    assert "Fiche quartier — La Boucle De L'Isle" in text and "5,3 %" in text
+    assert f"Fiche quartier — {name}" in text and fmt_share(fort).replace("\u00a0", " ") in text
