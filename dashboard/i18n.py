@@ -34,6 +34,9 @@ DROPDOWN_LABELS = {
     "deselect_all": "Tout désélectionner",
 }
 
+#: What an unknown value reads as, in every table, chart and report (never 0).
+UNKNOWN = "inconnu"
+
 STATUS = {"ok": "disponible", "unavailable": "indisponible", "error": "en erreur"}
 PROVENANCE = {"real": "réel", "fictional": "fictif"}
 

@@ -17,7 +17,7 @@ from dash import dcc, html
 from .. import i18n
 
 #: Text shown instead of a bar whose value is unknown.
-UNKNOWN = "inconnu"
+UNKNOWN = i18n.UNKNOWN
 #: Zone colours, as on the map: QPV purple and commune dark grey (``i18n.LEGENDS``), hors QPV a
 #: light grey. They differ in lightness, so they stay apart for every colour vision.
 ZONE_COLOURS = {

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import i18n
+from ..needs import ZONE_LABELS, ZONES, commune_rate, need_by_zone, number_or_none  # noqa: F401 (names kept here)
 from .base import (
     ZONE_COLOURS,
     axis_title,
@@ -19,53 +20,6 @@ from .base import (
     unknown_marks,
     value_axis,
 )
-
-ZONES = ("qpv", "hors_qpv", "commune")
-ZONE_LABELS = {"qpv": "En QPV", "hors_qpv": "Hors QPV", "commune": "Commune"}
-
-
-def _number(row: pd.Series | dict, key: str) -> float | None:
-    value = row.get(key)
-    return None if is_unknown(value) else float(value)
-
-
-def commune_rate(row: pd.Series | dict) -> float | None:
-    """The commune's rate of a measure's need (need ÷ base), from the QPV and hors-QPV figures.
-
-    ``measures.parquet`` stores the rate in QPV and hors QPV, not the commune's. The two zones
-    tile the commune, so the bases add up: base = need ÷ rate in each zone, and the commune's
-    rate is the commune's need ÷ the sum of the bases. A stored ``rate_commune`` wins; when a
-    zone's base cannot be recovered (its rate is 0 or unknown) the rate is unknown (None).
-    """
-    stored = _number(row, "rate_commune")
-    if stored is not None:
-        return stored
-    commune, in_qpv = _number(row, "need_commune"), _number(row, "need_in_qpv")
-    rate_qpv, rate_hors = _number(row, "rate_qpv"), _number(row, "rate_hors_qpv")
-    if None in (commune, in_qpv, rate_qpv, rate_hors) or not rate_qpv or not rate_hors:
-        return None
-    bases = in_qpv / rate_qpv + (commune - in_qpv) / rate_hors
-    return commune / bases if bases > 0 else None
-
-
-def need_by_zone(row: pd.Series | dict) -> pd.DataFrame:
-    """Rate and count of a measure's need per zone: columns zone, label, rate, count.
-
-    Counts: need in QPV, the commune's need minus it (hors QPV), the commune's need. Rates:
-    ``rate_qpv``, ``rate_hors_qpv`` and :func:`commune_rate`. Unknown values are None.
-    """
-    commune, in_qpv = _number(row, "need_commune"), _number(row, "need_in_qpv")
-    hors = None if commune is None or in_qpv is None else max(commune - in_qpv, 0.0)
-    rates = {"qpv": _number(row, "rate_qpv"), "hors_qpv": _number(row, "rate_hors_qpv"), "commune": commune_rate(row)}
-    counts = {"qpv": in_qpv, "hors_qpv": hors, "commune": commune}
-    return pd.DataFrame(
-        {
-            "zone": list(ZONES),
-            "label": [ZONE_LABELS[z] for z in ZONES],
-            "rate": [rates[z] for z in ZONES],
-            "count": [counts[z] for z in ZONES],
-        }
-    )
 
 
 def need_figure(row: pd.Series | dict) -> go.Figure:
@@ -106,11 +60,11 @@ def need_figure(row: pd.Series | dict) -> go.Figure:
         figure.update_xaxes(row=1, col=col, **value_axis(xs))
     figure.update_yaxes(autorange="reversed")
     figure.update_yaxes(showticklabels=False, row=1, col=2)  # the same zones as on the left
-    ratio = _number(row, "equity_ratio")
+    ratio = number_or_none(row, "equity_ratio")
     hors_rate = plotted(zones.loc[1, "rate"], rate_unit)
     if hors_rate is not None:
         figure.add_vline(x=hors_rate, line={"dash": "dot", "color": "#555555", "width": 1}, row=1, col=1)
-    words = "inconnu" if ratio is None else i18n.fmt_number(ratio, 2)
+    words = i18n.UNKNOWN if ratio is None else i18n.fmt_number(ratio, 2)
     figure.add_annotation(
         text=f"Ratio d'équité (taux QPV ÷ hors QPV) : <b>{words}</b>",
         xref="paper",

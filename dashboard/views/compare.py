@@ -7,19 +7,19 @@ from typing import TYPE_CHECKING
 
 import dash
 import pandas as pd
-import shapely
 from dash import ALL, Input, Output, ctx, html, no_update
 
 from pipelines.measures import THEMES
 
-from .. import i18n, maps
-from ..charts.base import UNKNOWN, graph
+from .. import i18n
+from ..charts.base import graph
 from ..charts.compare import ZERO, matrix_figure, uncovered_figure
 from ..components.badges import theme_badges
 from ..components.tables import html_table
 from ..data import Data
+from ..measure_text import distinct_measures
+from ..needs import NEED_SELECTIONS, uncovered_needs  # noqa: F401 (names kept here)
 from .measure import TABLE_BELOW
-from .programmes import distinct_measures
 
 if TYPE_CHECKING:
     from ..state import ViewState
@@ -120,59 +120,6 @@ def contrat(data: Data) -> html.Div:
             rows.append(cells)
         blocks.append(html.Div(html_table(header, rows, contract.title, "contrat"), className="scroll-x"))
     return html.Div(blocks)
-
-
-#: For each layer, the selection that expresses a need located in a QPV.
-NEED_SELECTIONS = {"flood": "faible_ou_plus", "heat": "chaud", "shops": "vacant"}
-
-
-def uncovered_needs(data: Data, territory: str | None = None) -> pd.DataFrame:
-    """Needs (layer × QPV) that no measure of the territory's programmes targets.
-
-    A need is present when the layer's need selection intersects the QPV (its part inside the
-    commune, as in the indicators); it is covered when a measure targets that layer with scope
-    ``qpv`` or ``commune``. When the layer is missing the need is ``inconnu``. Columns:
-    territoire, qpv, couche, besoin, known (bool), layer, value, unit. With ``territory``, that
-    territory only.
-    """
-    rows = []
-    for info in data.territories():
-        tid = info["id"]
-        if territory is not None and tid != territory:
-            continue
-        qpv = data.frame(tid, "qpv")
-        commune = data.frame(tid, "commune")
-        if qpv is None or not len(qpv) or commune is None:
-            continue
-        town = shapely.union_all(commune.geometry.values)
-        targeted = {
-            m.target.layer
-            for p in data.programmes_for(tid)
-            for m in p.measures
-            if m.target is not None and m.target.scope in ("qpv", "commune")
-        }
-        for layer, select in NEED_SELECTIONS.items():
-            if layer in targeted:
-                continue
-            frame = data.frame(tid, layer)
-            for _, zone in qpv[qpv.geometry.notna()].iterrows():
-                where = (info.get("name", tid), zone["name"], i18n.layer_label(layer))
-                if frame is None:
-                    rows.append((*where, UNKNOWN, False, layer, None, None))
-                    continue
-                area = zone.geometry.intersection(town)
-                chosen = maps.select_features(layer, frame, select)
-                hits = chosen.iloc[chosen.sindex.query(area, predicate="intersects")]
-                if hits.empty or area.is_empty:
-                    continue
-                if layer == "shops":
-                    value, unit = float(len(hits)), "vitrines vides"
-                    figure = i18n.plural(len(hits), "vitrine vide")
-                else:
-                    value = shapely.union_all(hits.geometry.intersection(area).values).area / area.area
-                    unit, figure = "part", f"{i18n.fmt_share(value)} de la surface"
-                rows.append((*where, figure, True, layer, value, unit))
-    return pd.DataFrame(rows, columns=["territoire", "qpv", "couche", "besoin", "known", "layer", "value", "unit"])
 
 
 #: Title of the chart of each kind of uncovered need.

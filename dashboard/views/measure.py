@@ -6,8 +6,6 @@ from __future__ import annotations
 import pandas as pd
 from dash import html
 
-from pipelines.measures import SCOPES, SELECTIONS
-
 from .. import i18n
 from ..charts import measure as charts
 from ..charts.base import axis_title, graph
@@ -15,6 +13,7 @@ from ..charts.base import label as chart_label
 from ..components.badges import theme_badges
 from ..components.tables import html_table, qpv_perimeters, url_links
 from ..data import Data
+from ..measure_text import PER_QPV_COLUMNS, target_text
 
 
 def measure_quote(programme, measure) -> html.Figure:
@@ -28,32 +27,12 @@ def measure_quote(programme, measure) -> html.Figure:
     )
 
 
-def target_text(target) -> str:
-    """« vitrines vides dans toute la commune » for a target."""
-    what = SELECTIONS.get(target.layer, {}).get(target.select, f"{target.layer} {target.select}")
-    text = f"{what} {SCOPES.get(target.scope, target.scope)}"
-    if target.buffer_m:
-        text += f", à moins de {target.buffer_m:.0f} m"
-    return text
-
-
 def _measure_row(data: Data, territory: str, programme_id: str, measure_id: str) -> pd.Series | None:
     table = data.table(territory, "measures")
     if table is None or "measure_id" not in table:
         return None
     hit = table[(table["measure_id"] == measure_id) & (table.get("programme", programme_id) == programme_id)]
     return None if hit.empty else hit.iloc[0]
-
-
-#: Columns of ``measures_qpv`` shown in the per-QPV table: (column, French header, kind).
-PER_QPV_COLUMNS = (
-    ("zone_name", "Quartier prioritaire", "text"),
-    ("zone_id", "Code", "text"),
-    ("need", "Besoin", "need"),
-    ("share_of_commune", "Part du besoin communal", "share"),
-    ("rate", "Taux", "rate"),
-    ("residents", "Habitants concernés", "number"),
-)
 
 
 def per_qpv_rows(data: Data, territory: str, programme_id: str, measure_id: str) -> pd.DataFrame | None:

@@ -15,18 +15,16 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import i18n
-from dashboard.charts.measure import need_by_zone
 from dashboard.data import Data
-from dashboard.views.compare import uncovered_needs
-from dashboard.views.measure import PER_QPV_COLUMNS, target_text
-from dashboard.views.programmes import distinct_measures
-from dashboard.views.sources import ALL_LAYERS, source_cells
+from dashboard.measure_text import PER_QPV_COLUMNS, distinct_measures, target_text
+from dashboard.needs import need_by_zone, uncovered_needs
+from dashboard.provenance import ALL_LAYERS, source_cells
 from pipelines.errors import UsageError
 from pipelines.measures import THEMES
 
 from . import maps
 
-UNKNOWN = "inconnu"
+UNKNOWN = i18n.UNKNOWN
 #: Columns of the qpv layer with the population INSEE publishes (optional: issue 9 adds them).
 PUBLISHED = ("published_population", "published_population_year", "published_source")
 
