@@ -16,6 +16,8 @@ import shapely
 
 #: Width of the drawing in SVG units (the page scales it to the column width).
 WIDTH = 1000.0
+#: Above this many shapes in a layer, they are drawn side by side instead of merged first.
+MERGE_AT_MOST = 1500
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def _element(geometry: shapely.Geometry, style: Style, x0: float, y0: float, sca
                 f'stroke="{style.stroke or "#ffffff"}" stroke-width="1"/>'
             )
         return "".join(dots)
-    polygonal = geometry.geom_type in ("Polygon", "MultiPolygon")
+    kinds = {g.geom_type for g in getattr(geometry, "geoms", [geometry])}
+    polygonal = kinds <= {"Polygon", "MultiPolygon"}
     fill = style.fill if polygonal and style.fill else "none"
     attributes = [
         f'd="{path_data(geometry, x0, y0, scale)}"',
@@ -99,13 +102,16 @@ def draw(
         hits = hits[~hits.is_empty]
         points = hits[hits.geom_type.isin(["Point", "MultiPoint"])]
         elements += [_element(point, style, minx, maxy, scale) for point in points.values]
-        shapes = hits[~hits.index.isin(points.index)]
-        if len(shapes):
-            # one path per layer style: a union of hundreds of grid cells prints faster than the cells
-            merged = shapely.union_all(shapely.intersection(shapes.values, box))
-            elements.append(
-                _element(shapely.simplify(merged, tolerance, preserve_topology=True), style, minx, maxy, scale)
-            )
+        shapes = shapely.intersection(hits[~hits.index.isin(points.index)].values, box)
+        if len(shapes) > MERGE_AT_MOST:
+            # thousands of small shapes (buildings): one path of all of them, each simplified, since
+            # their union would take seconds for nothing a printed map could show
+            parts = shapely.simplify(shapes, tolerance, preserve_topology=True)
+            elements.append(_element(shapely.GeometryCollection(list(parts)), style, minx, maxy, scale))
+        elif len(shapes):
+            # one path per layer style: a union of grid cells prints faster than the cells
+            merged = shapely.simplify(shapely.union_all(shapes), tolerance, preserve_topology=True)
+            elements.append(_element(merged, style, minx, maxy, scale))
     bar_m = 1000.0 if maxx - minx > 4000 else 200.0
     bar = bar_m * scale
     elements.append(

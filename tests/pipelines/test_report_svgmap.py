@@ -28,3 +28,12 @@ def test_draw_clips_to_the_frame_and_keeps_points():
 def test_framed_adds_the_margin_and_a_printable_ratio():
     minx, miny, maxx, maxy = framed((0, 0, 1000, 100), 50)
     assert (minx, maxx) == (-50, 1050) and round((maxy - miny) / (maxx - minx), 3) == 0.62
+
+
+def test_many_small_shapes_are_one_filled_path_without_a_union():
+    # 1,600 buildings of 10 m × 10 m on a 40 × 40 grid: drawn side by side, in one element
+    squares = [box(x * 20, y * 20, x * 20 + 10, y * 20 + 10) for x in range(40) for y in range(40)]
+    frame = gpd.GeoDataFrame(geometry=squares, crs="EPSG:2154")
+    svg = draw((0, 0, 800, 800), [(frame, Style("#7b3294", None))], "bâtiments")
+    assert svg.count("<path") == 1 and 'fill="#7b3294"' in svg
+    assert svg.count("Z") == 1600  # every square kept as its own ring
