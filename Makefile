@@ -12,7 +12,7 @@ MIRROR ?= $(or $(GEODATA_MIRROR),$(wildcard ../shared/geodata/raw))
 OFFLINE := $(if $(MIRROR),--offline,)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test serve data bench lint chromium postgis install install-dev clean
+.PHONY: demo test serve data bench lint chromium postgis pdf-libs install install-dev clean
 
 demo: data serve
 
@@ -37,10 +37,18 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# WeasyPrint (the PDF reports) lays text out with Debian's Pango and needs a font.
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu || { \
+	  echo "Installing Pango and DejaVu fonts for the PDF reports…"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null; }
+
 data: install
 	$(PY) -m pipelines build --territory all $(OFFLINE) $(if $(MIRROR),--mirror $(MIRROR),)
 
-serve: install
+serve: install pdf-libs
 	@echo "Cartopolis : http://$(HOST):$(PORT)"
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) dashboard.app:server
 
@@ -55,7 +63,7 @@ postgis:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    postgresql-$$major-postgis-3 >/dev/null; }
 
-test: install-dev chromium postgis
+test: install-dev chromium postgis pdf-libs
 	$(PY) -m pytest
 
 bench: install-dev postgis

@@ -5,89 +5,26 @@ permalink, tabs, territory, exports); each view registers its callbacks beside i
 Every server callback has ``prevent_initial_call=True``: the layout arrives filled for the URL.
 The URL query is kept in sync by a client-side callback (``history.replaceState``), so the
 permalink always matches the view with no server round trip and no callback cycle; another
-client-side callback applies the URL after load when the layout could not be built for it.
+client-side callback applies the URL after load when the layout could not be built for it. The
+client-side functions are in ``assets/clientside.js`` (no inline script: the page runs under a CSP).
 """
 
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
-from . import i18n, maps, state
+from . import i18n, state
+from .charts import plotlyjs
 from .data import Data
-from .views import compare, place, programmes, sources
+from .views import compare, downloads, national, place, programmes, sources
 from .views import map as map_view
-
-#: Applies the URL query after load when the layout was built for another one (no Referer).
-#: ``l`` holds layers and their class restrictions (``flood:fort``, see maps.parse_layers): the
-#: layers go to the checklist, the restrictions to ``pending`` for the class lists.
-RESTORE_JS = """
-function(search, builtFor, options, current) {
-    const nu = window.dash_clientside.no_update;
-    // Only the URL the page was opened with: later changes are our own replaceState.
-    if (window.cartopolisRestored) { return [nu, nu, nu, nu]; }
-    window.cartopolisRestored = true;
-    if ((search || '') === (builtFor || '')) { return [nu, nu, nu, nu]; }
-    const q = new URLSearchParams(search || '');
-    let t = q.get('t');
-    const values = (options || []).map(o => o.value);
-    if (t && !values.includes(t)) {
-        const byInsee = (options || []).find(o => String(o.label).includes('(' + t + ')'));
-        t = byInsee ? byInsee.value : null;
-    }
-    const tabs = ['carte', 'programmes', 'quartier', 'comparer', 'sources'];
-    const v = q.get('v');
-    let l = nu;
-    const c = {}, bare = new Set();
-    if (q.has('l')) {
-        l = [];
-        q.get('l').split(',').filter(x => x).forEach(token => {
-            const [name, word] = token.split(':');
-            if (!l.includes(name)) { l.push(name); }
-            if (word === undefined) { bare.add(name); return; }
-            c[name] = c[name] || [];
-            if (word !== '__NONE__') { c[name].push(word); }
-        });
-        bare.forEach(name => { delete c[name]; });
-    }
-    return [t || nu, l, tabs.includes(v) ? v : nu, {p: q.get('p'), m: q.get('m'), c: c, t: t || current}];
-}
-""".replace("__NONE__", maps.NO_CLASS)
-
-#: Writes the view into the address bar and the permalink (same text as maps.format_layers;
-#: commas and colons are left readable: ``?t=demo&l=qpv,flood:fort,flood:moyen``).
-PERMALINK_JS = """
-function(t, v, p, m, l, classes) {
-    const parts = [];
-    const readable = value => encodeURIComponent(value).replace(/%2C/g, ',').replace(/%3A/g, ':');
-    const put = (key, value) => parts.push(key + '=' + readable(value));
-    if (t) put('t', t);
-    if (v && v !== 'carte') put('v', v);
-    if (p) put('p', p);
-    if (m) put('m', m);
-    if (l) {
-        const tokens = [];
-        l.forEach(layer => {
-            const words = (classes || {})[layer];
-            if (!words) { tokens.push(layer); return; }
-            if (!words.length) { tokens.push(layer + ':__NONE__'); return; }
-            words.forEach(w => tokens.push(layer + ':' + w));
-        });
-        put('l', tokens.join(','));
-    }
-    const search = '?' + parts.join('&');
-    if (window.location.search !== search) {
-        window.history.replaceState(null, '', window.location.pathname + search);
-    }
-    return [search, search];
-}
-""".replace("__NONE__", maps.NO_CLASS)
 
 
 def register(app: dash.Dash, data: Data) -> None:
     """Attach every callback of the page to ``app``: the page's own, then each view's."""
     app.clientside_callback(
-        RESTORE_JS,
+        ClientsideFunction("cartopolis", "restore"),
         Output("territory", "value"),
         Output("layers", "value"),
         Output("tabs", "data"),
@@ -98,7 +35,7 @@ def register(app: dash.Dash, data: Data) -> None:
         State("territory", "value"),
     )
     app.clientside_callback(
-        PERMALINK_JS,
+        ClientsideFunction("cartopolis", "permalink"),
         Output("permalink", "href"),
         Output("url-sink", "children"),
         Input("territory", "value"),
@@ -178,5 +115,6 @@ def register(app: dash.Dash, data: Data) -> None:
     def exports(territory, layers, programme, measure, tab):
         return state.exports_props(data, territory, layers or [], programme, measure, tab)
 
-    for view in (map_view, programmes, place, compare, sources):
+    for view in (map_view, programmes, place, compare, sources, national, downloads):
         view.register(app, data)
+    plotlyjs.register(app)

@@ -37,6 +37,9 @@ DROPDOWN_LABELS = {
     "deselect_all": "Tout désélectionner",
 }
 
+#: What an unknown value reads as, in every table, chart and report (never 0).
+UNKNOWN = "inconnu"
+
 STATUS = {"ok": "disponible", "stale": "version précédente", "unavailable": "indisponible", "error": "en erreur"}
 PROVENANCE = {"real": "réel", "fictional": "fictif"}
 

@@ -22,7 +22,7 @@ from pipelines import settings
 from . import i18n, maps, state
 from .data import Data
 from .state import ViewState
-from .views import compare, place, programmes, sources
+from .views import compare, national, place, programmes, sources
 from .views import map as map_view
 
 
@@ -201,6 +201,7 @@ def build_layout(data: Data, search: str = "") -> html.Div:
                             html.Div(layer_props["badges"], id="badges", className="badges"),
                             _map(data, view, props["viewport"]),
                             html.Div(layer_props["map_table"], id="map-table", className="map-table"),
+                            html.Div(national.ranking(data, state.is_national(view.territory)), id="national-ranking"),
                         ],
                         id="map-col",
                         className=tabs["map_col"],

@@ -303,8 +303,6 @@ def layer_geojson(layer: str, frame: gpd.GeoDataFrame, band: int = 0) -> str:
     return feature_collection(simplified, props)
 
 
-
-
 # -- tables ---------------------------------------------------------------------------------------
 def street_anchor(lines: gpd.GeoSeries, commune: shapely.Geometry | None) -> tuple[shapely.Point, shapely.Geometry]:
     """Where a street search lands: the midpoint of the street's length inside the commune.

@@ -30,6 +30,7 @@ from . import settings
 from .catalog import Catalog
 from .errors import CartopolisError, CatalogError, UsageError
 from .fetch import locate
+from .reports.cli import add_parser as add_report_parser
 from .store import open_store
 
 STATUS_STYLE = {"ok": "green", "stale": "bold magenta", "unavailable": "yellow", "error": "bold red"}
@@ -204,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
 
     register_qgis(sub)  # qgis-project
     register_publish(sub)  # publish
+    add_report_parser(sub)  # report
     return main
 
 

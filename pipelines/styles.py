@@ -37,8 +37,9 @@ LEGENDS: dict[str, list[tuple[str, str, str]]] = {
         ("tiede", "Zone climatique tiède", "#fc8d59"),
         ("frais", "Zone climatique fraîche", "#c7e9c0"),
     ],
+    # active shops blue, not green: red and green dots look alike to red-green colour-blind eyes
     "shops": [
-        ("actif", "Commerce actif", "#1a9850"),
+        ("actif", "Commerce actif", "#4575b4"),
         ("vacant", "Vitrine vide (local vacant)", "#d73027"),
     ],
     "cycle": [

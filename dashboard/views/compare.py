@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING
 
 import dash
 import pandas as pd
-import shapely
 from dash import ALL, Input, Output, ctx, html, no_update
 
 from pipelines.measures import THEMES
 
-from .. import i18n, maps
+from .. import i18n
+from ..charts.base import graph
+from ..charts.compare import ZERO, matrix_figure, uncovered_figure
 from ..components.badges import theme_badges
 from ..components.tables import html_table
 from ..data import Data
-from .programmes import distinct_measures
+from ..measure_text import distinct_measures
+from ..needs import NEED_SELECTIONS, uncovered_needs  # noqa: F401 (names kept here)
+from .measure import TABLE_BELOW
 
 if TYPE_CHECKING:
     from ..state import ViewState
@@ -26,15 +29,29 @@ def _programmes_with_measures(data: Data) -> list:
     return [p for p in data.programmes().values() if p.measures]
 
 
-def matrix(data: Data) -> html.Table:
+def matrix_counts(data: Data) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counts, ids): distinct measures per theme (rows, French labels) and programme (columns,
+    titles), and ``"programme|theme"`` of each cell (what a click on the heatmap hands over)."""
+    programmes = _programmes_with_measures(data)
+    counts = pd.DataFrame(
+        [[sum(theme in m.themes for m in distinct_measures(p)) for p in programmes] for theme in THEMES],
+        index=list(THEMES.values()),
+        columns=[p.title for p in programmes],
+    )
+    ids = pd.DataFrame([[f"{p.id}|{theme}" for p in programmes] for theme in THEMES], index=counts.index)
+    return counts, ids
+
+
+def matrix(data: Data) -> html.Div:
     """Themes (rows) × programmes (columns): counts, each a button listing the measures."""
     programmes = _programmes_with_measures(data)
+    counts, _ = matrix_counts(data)
     header = [html.Th("Thème", scope="col"), *[html.Th(p.title, scope="col") for p in programmes]]
     rows = []
-    for theme, label in THEMES.items():
+    for (theme, label), values in zip(THEMES.items(), counts.to_numpy(), strict=True):
         cells = [html.Th(label, scope="row")]
-        for p in programmes:
-            count = sum(theme in m.themes for m in distinct_measures(p))
+        for p, count in zip(programmes, values, strict=True):
+            count = int(count)
             cells.append(
                 html.Td(
                     html.Button(
@@ -45,13 +62,20 @@ def matrix(data: Data) -> html.Table:
                         **{"aria-label": f"{i18n.plural(count, 'mesure')} {label}, {p.title}"},
                     )
                     if count
-                    else html.Span("·", className="zero")
+                    else html.Span(ZERO, className="zero")
                 )
             )
         rows.append(html.Tr(cells))
     return html.Div(
         html.Table([html.Thead(html.Tr(header)), html.Tbody(rows)], className="table matrix"), className="scroll-x"
     )
+
+
+def matrix_block(data: Data) -> list:
+    """The matrix as a heatmap (a click on a cell lists its measures), then as a table of buttons."""
+    counts, ids = matrix_counts(data)
+    caption = "Choisissez une case pour lister ses mesures. Les mêmes nombres sont dans le tableau ci-dessous."
+    return [graph("matrix-chart", matrix_figure(counts, ids), "programmes-themes", caption), matrix(data)]
 
 
 def matrix_list(data: Data, programme_id: str, theme: str) -> html.Div:
@@ -98,78 +122,31 @@ def contrat(data: Data) -> html.Div:
     return html.Div(blocks)
 
 
-#: For each layer, the selection that expresses a need located in a QPV.
-NEED_SELECTIONS = {"flood": "faible_ou_plus", "heat": "chaud", "shops": "vacant"}
+#: Title of the chart of each kind of uncovered need.
+UNCOVERED_TITLES = {
+    "flood": "Zones inondables sans mesure : part de la surface du QPV",
+    "heat": "Zones chaudes sans mesure : part de la surface du QPV",
+    "shops": "Vitrines vides sans mesure : nombre dans le QPV",
+    "poverty": "Pauvreté sans mesure : part des ménages pauvres du QPV",
+}
 
 
-#: The population selection of the poverty need (poor households, Filosofi).
-POVERTY_SELECTION = "menages_pauvres"
-POVERTY_NEED = "Pauvreté des ménages"
-
-
-def _poverty_needs(data: Data, tid: str, town: str, qpv) -> list[tuple]:
-    """Poverty rows of the uncovered needs: each QPV whose share of poor households exceeds hors QPV's."""
-    table = data.table(tid, "indicators")
-    rates = None if table is None else table[table["indicator"] == "poverty_rate"].set_index("zone_id")["value"]
-    rows = []
-    for _, zone in qpv[qpv.geometry.notna()].iterrows():
-        code = zone["code_qp"] if isinstance(zone["code_qp"], str) else zone["code_qp_2015"]
-        if rates is None or rates.empty or pd.isna(rates.get(code)):
-            rows.append((town, zone["name"], POVERTY_NEED, "inconnu", False))
-        elif rates[code] > rates.get("hors_qpv", float("inf")):
-            figure = f"{i18n.fmt_share(rates[code])} des ménages ({i18n.fmt_share(rates['hors_qpv'])} hors QPV)"
-            rows.append((town, zone["name"], POVERTY_NEED, figure, True))
-    return rows
-
-
-def uncovered_needs(data: Data) -> pd.DataFrame:
-    """Needs (layer × QPV) that no measure of the territory's programmes targets.
-
-    A need is present when the layer's need selection intersects the QPV (its part inside the
-    commune, as in the indicators); it is covered when a measure targets that layer with scope
-    ``qpv`` or ``commune``. Poverty is a need where a QPV's share of poor households exceeds the
-    share hors QPV, covered by a measure targeting poor households (``population``
-    ``menages_pauvres``). When the layer is missing the need is ``inconnu``. Columns:
-    territoire, qpv, couche, besoin, known (bool).
-    """
-    rows = []
-    for info in data.territories():
-        tid = info["id"]
-        qpv = data.frame(tid, "qpv")
-        commune = data.frame(tid, "commune")
-        if qpv is None or not len(qpv) or commune is None:
+def uncovered_charts(table: pd.DataFrame) -> list:
+    """One ranked bar chart per kind of uncovered need (its unknown QPV written « inconnu »)."""
+    out = []
+    for layer, part in table.groupby("layer", sort=False):
+        if not part["known"].any():
             continue
-        town = shapely.union_all(commune.geometry.values)
-        targets = [
-            m.target
-            for p in data.programmes_for(tid)
-            for m in p.measures
-            if m.target is not None and m.target.scope in ("qpv", "commune")
-        ]
-        targeted = {t.layer for t in targets if t.layer != "population"}
-        poverty_covered = any(t.layer == "population" and t.select == POVERTY_SELECTION for t in targets)
-        for layer, select in NEED_SELECTIONS.items():
-            if layer in targeted:
-                continue
-            frame = data.frame(tid, layer)
-            for _, zone in qpv[qpv.geometry.notna()].iterrows():
-                if frame is None:
-                    rows.append((info.get("name", tid), zone["name"], i18n.layer_label(layer), "inconnu", False))
-                    continue
-                area = zone.geometry.intersection(town)
-                chosen = maps.select_features(layer, frame, select)
-                hits = chosen.iloc[chosen.sindex.query(area, predicate="intersects")]
-                if hits.empty or area.is_empty:
-                    continue
-                if layer == "shops":
-                    figure = i18n.plural(len(hits), "vitrine vide")
-                else:
-                    share = shapely.union_all(hits.geometry.intersection(area).values).area / area.area
-                    figure = f"{i18n.fmt_share(share)} de la surface"
-                rows.append((info.get("name", tid), zone["name"], i18n.layer_label(layer), figure, True))
-        if not poverty_covered:
-            rows += _poverty_needs(data, tid, info.get("name", tid), qpv)
-    return pd.DataFrame(rows, columns=["territoire", "qpv", "couche", "besoin", "known"])
+        rows = pd.DataFrame(
+            {"name": part["qpv"] + " (" + part["territoire"] + ")", "value": part["value"], "unit": part["unit"]}
+        )
+        title = UNCOVERED_TITLES.get(str(layer), str(layer))
+        out.append(
+            graph(
+                f"chart-uncovered-{layer}", uncovered_figure(rows, str(layer), title), f"besoins-{layer}", TABLE_BELOW
+            )
+        )
+    return out
 
 
 def uncovered(data: Data) -> html.Div:
@@ -179,6 +156,7 @@ def uncovered(data: Data) -> html.Div:
     if known.empty:
         out.append(html.P("Aucun besoin repéré sans mesure parmi les couches disponibles.", className="small"))
     else:
+        out += uncovered_charts(table)
         rows = known[["territoire", "qpv", "couche", "besoin"]].values.tolist()
         out.append(
             html.Div(
@@ -204,7 +182,7 @@ def panel(data: Data, view: ViewState) -> list:
     return [
         html.H2("Programmes × thèmes", className="h5"),
         html.P("Nombre de mesures par thème. Choisissez une case pour lister les mesures.", className="small"),
-        html.Div(matrix(data) if filled else None, id="matrix"),
+        html.Div(matrix_block(data) if filled else None, id="matrix"),
         html.Div(id="matrix-list", className="mt-2", **{"aria-live": "polite"}),
         html.H2("Contrat de ville et programme d'Alès", className="h5 mt-4"),
         html.Div(contrat(data) if filled else None, id="contrat"),
@@ -226,7 +204,7 @@ def register(app: dash.Dash, data: Data) -> None:
     def comparer(tab):
         if tab != "comparer":
             return no_update, no_update, no_update
-        return matrix(data), contrat(data), uncovered(data)
+        return matrix_block(data), contrat(data), uncovered(data)
 
     @app.callback(
         Output("matrix-list", "children"),
@@ -238,3 +216,15 @@ def register(app: dash.Dash, data: Data) -> None:
         if not trigger or not any(clicks or []):
             return no_update
         return matrix_list(data, trigger["programme"], trigger["theme"])
+
+    @app.callback(
+        Output("matrix-list", "children", allow_duplicate=True),
+        Input("matrix-chart", "clickData"),
+        prevent_initial_call=True,
+    )
+    def heatmap_click(click):
+        points = (click or {}).get("points") or []
+        if not points or not points[0].get("customdata"):
+            return no_update
+        programme, _, theme = str(points[0]["customdata"]).partition("|")
+        return matrix_list(data, programme, theme)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from pipelines.schemas import CONTEXT_LAYERS, LAYERS
 
 from .. import i18n, maps
 from ..components.badges import layer_entry
 from ..components.legends import shown
+from ..components.profile import zone_profile
 from ..components.qpv_facts import no_qpv_in_2024, published_table
 from ..components.tables import html_table, indicator_table, qpv_perimeters, url_links
 from ..data import Data
@@ -158,6 +159,7 @@ def map_table(data: Data, territory: str, layers: list[str], classes: dict[str, 
     if indicators is None:
         out.append(html.P("Indicateurs non calculés pour ce territoire.", className="small"))
         return out
+    out += data.memo(("profile",), territory, lambda: zone_profile(data, territory))
     for layer in ["zone", *[x for x in TOGGLE_LAYERS if x in layers]]:
         table = data.memo(
             ("indicators", layer),
@@ -200,44 +202,6 @@ def panel(props: dict, layer_props: dict, view: ViewState, class_children: list)
     ]
 
 
-#: Class checkboxes → the ``classes`` store: URL words of the shown classes of each layer whose
-#: enabled classes are not all ticked (a layer showing every class is left out).
-CLASSES_JS = """
-function(values, options, ids, current) {
-    const out = {};
-    (ids || []).forEach((id, i) => {
-        const enabled = (options[i] || []).filter(o => !o.disabled).map(o => o.value);
-        const ticked = values[i] || [];
-        if (!enabled.every(x => ticked.includes(x))) {
-            out[id.layer] = enabled.filter(x => ticked.includes(x));
-        }
-    });
-    return JSON.stringify(out) === JSON.stringify(current || {}) ? window.dash_clientside.no_update : out;
-}
-"""
-
-#: Shows the class list of a layer only while the layer is shown.
-CLASS_BOXES_JS = """
-function(layers, ids) {
-    return (ids || []).map(id => !(layers || []).includes(id.layer));
-}
-"""
-
-#: The ``classes`` store → ``hideout.only`` of each drawn layer (legend keys; null for all). Only
-#: the style options change: dash-leaflet redraws the features it holds, nothing is fetched.
-HIDEOUT_JS = """
-function(classes, hideouts, ids) {
-    const nu = window.dash_clientside.no_update;
-    return (ids || []).map((id, i) => {
-        const hideout = hideouts[i] || {};
-        const words = (classes || {})[id.layer];
-        const only = words ? words.map(w => (hideout.keys || {})[w]).filter(k => k !== undefined) : null;
-        if (JSON.stringify(only) === JSON.stringify(hideout.only === undefined ? null : hideout.only)) { return nu; }
-        return Object.assign({}, hideout, {only: only});
-    });
-}
-"""
-
 CLASSES = {"type": "classes", "layer": ALL}
 LAYER_MAPS = {"type": "gj", "layer": ALL}
 CLASS_BOXES = {"type": "class-box", "layer": ALL}
@@ -248,7 +212,7 @@ def register(app: dash.Dash, data: Data) -> None:
     from .. import state  # state builds on the view modules: imported here, the graph stays one-way
 
     app.clientside_callback(
-        CLASSES_JS,
+        ClientsideFunction("cartopolis", "classes"),
         Output("classes", "data"),
         Input(CLASSES, "value"),
         State(CLASSES, "options"),
@@ -256,7 +220,7 @@ def register(app: dash.Dash, data: Data) -> None:
         State("classes", "data"),
     )
     app.clientside_callback(
-        HIDEOUT_JS,
+        ClientsideFunction("cartopolis", "hideout"),
         Output(LAYER_MAPS, "hideout"),
         Input("classes", "data"),
         State(LAYER_MAPS, "hideout"),
@@ -264,7 +228,7 @@ def register(app: dash.Dash, data: Data) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        CLASS_BOXES_JS,
+        ClientsideFunction("cartopolis", "classBoxes"),
         Output(CLASS_BOXES, "hidden"),
         Input("layers", "value"),
         State(CLASS_BOXES, "id"),
@@ -309,7 +273,7 @@ def register(app: dash.Dash, data: Data) -> None:
         Input("territory", "value"),
         Input("layers", "value"),
         Input("band", "data"),
-        State("classes", "data"),  # class changes only restyle the drawn layers (HIDEOUT_JS)
+        State("classes", "data"),  # class changes only restyle the drawn layers (assets/clientside.js: hideout)
         prevent_initial_call=True,
     )
     def map_layers(territory, layers, band, classes):

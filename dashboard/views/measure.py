@@ -6,13 +6,15 @@ from __future__ import annotations
 import pandas as pd
 from dash import html
 
-from pipelines.measures import SCOPES, SELECTIONS
-
 from .. import i18n
+from ..charts import measure as charts
+from ..charts.base import axis_title, graph
+from ..charts.base import label as chart_label
 from ..components.badges import theme_badges
 from ..components.qpv_facts import published_table
 from ..components.tables import html_table, qpv_perimeters, url_links
 from ..data import Data
+from ..measure_text import PER_QPV_COLUMNS, target_text
 
 
 def measure_quote(programme, measure) -> html.Figure:
@@ -26,15 +28,6 @@ def measure_quote(programme, measure) -> html.Figure:
     )
 
 
-def target_text(target) -> str:
-    """« vitrines vides dans toute la commune » for a target."""
-    what = SELECTIONS.get(target.layer, {}).get(target.select, f"{target.layer} {target.select}")
-    text = f"{what} {SCOPES.get(target.scope, target.scope)}"
-    if target.buffer_m:
-        text += f", à moins de {target.buffer_m:.0f} m"
-    return text
-
-
 def _measure_row(data: Data, territory: str, programme_id: str, measure_id: str) -> pd.Series | None:
     table = data.table(territory, "measures")
     if table is None or "measure_id" not in table:
@@ -43,26 +36,18 @@ def _measure_row(data: Data, territory: str, programme_id: str, measure_id: str)
     return None if hit.empty else hit.iloc[0]
 
 
-#: Columns of ``measures_qpv`` shown in the per-QPV table: (column, French header, kind).
-PER_QPV_COLUMNS = (
-    ("zone_name", "Quartier prioritaire", "text"),
-    ("zone_id", "Code", "text"),
-    ("need", "Besoin", "need"),
-    ("share_of_commune", "Part du besoin communal", "share"),
-    ("rate", "Taux", "rate"),
-    ("residents", "Habitants concernés", "number"),
-)
-
-
-def _per_qpv(data: Data, territory: str, programme_id: str, measure_id: str) -> html.Table | None:
+def per_qpv_rows(data: Data, territory: str, programme_id: str, measure_id: str) -> pd.DataFrame | None:
+    """The ``measures_qpv`` rows of one measure (None when there are none)."""
     table = data.table(territory, "measures_qpv")
     if table is None or "measure_id" not in table:
         return None
     part = table[table["measure_id"] == measure_id]
     if "programme" in part:
         part = part[part["programme"] == programme_id]
-    if part.empty:
-        return None
+    return None if part.empty else part
+
+
+def _per_qpv(data: Data, territory: str, part: pd.DataFrame) -> html.Table:
     columns = [c for c in PER_QPV_COLUMNS if c[0] in part]
     perimeters = qpv_perimeters(data, territory)
     rows = []
@@ -74,10 +59,10 @@ def _per_qpv(data: Data, territory: str, programme_id: str, measure_id: str) -> 
                 cells.append(str(value))
             elif kind == "share":
                 cells.append(i18n.fmt_share(value))
-            elif kind == "need":
-                cells.append(i18n.fmt_value(value, row.get("need_unit")))
+            elif kind == "need":  # as on the chart: « inconnu », not « — commerces »
+                cells.append(chart_label(value, row.get("need_unit"), bare=False))
             elif kind == "rate":
-                cells.append(i18n.fmt_value(value, row.get("rate_unit")))
+                cells.append(chart_label(value, row.get("rate_unit"), bare=False))
             else:
                 cells.append(i18n.fmt_number(None if pd.isna(value) else round(float(value)), 0))
         cells.append(i18n.perimeter_label(perimeters.get(str(row.get("zone_id")))))
@@ -148,12 +133,35 @@ def measure_indicators(data: Data, territory: str, programme_id: str, measure) -
                 className="facts measure-facts",
             )
         )
-    per_qpv = _per_qpv(data, territory, programme_id, measure.id)
-    if per_qpv is not None:
-        out.append(per_qpv)
+        out += need_chart(row, measure.id)
+    part = per_qpv_rows(data, territory, programme_id, measure.id)
+    if part is not None:
+        if len(part) > 1:
+            figure = charts.per_qpv_figure(part)
+            out.append(graph("chart-per-qpv", figure, f"besoin-par-qpv-{measure.id}", TABLE_BELOW))
+        out.append(_per_qpv(data, territory, part))
         if text("need_method") and (published := published_table(data, territory)) is not None:
             out.append(published)  # INSEE's own figures for these QPV, beside our estimates
     return out
+
+
+#: Caption of a chart whose figures are in the table that follows it.
+TABLE_BELOW = "Les mêmes chiffres sont dans le tableau ci-dessous."
+
+
+def need_chart(row: pd.Series, measure_id: str) -> list:
+    """The need in QPV, hors QPV and in the commune as a chart, then as a table (same numbers)."""
+    text = lambda key: row.get(key) if isinstance(row.get(key), str) else None  # noqa: E731
+    zones = charts.need_by_zone(row)
+    rows = [
+        [name, chart_label(rate, text("rate_unit")), chart_label(count, text("need_unit"))]
+        for name, rate, count in zones[["label", "rate", "count"]].itertuples(index=False)
+    ]
+    header = ["Zone", f"Taux ({axis_title(text('rate_unit'))})", f"Nombre ({text('need_unit') or ''})"]
+    return [
+        graph("chart-need", charts.need_figure(row), f"besoin-{measure_id}", TABLE_BELOW),
+        html_table(header, rows, "Besoin par zone", "need-zones"),
+    ]
 
 
 def measure_detail(data: Data, territory: str | None, programme_id: str | None, measure_id: str | None) -> list:

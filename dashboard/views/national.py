@@ -3,10 +3,12 @@ municipalist collectives, and the table listing them."""
 
 from __future__ import annotations
 
+import dash
 import dash_leaflet as dl
-from dash import html
+from dash import Input, Output, html
 
 from .. import i18n
+from ..components import ranking as ranking_block
 from ..components.tables import html_table
 from ..data import Data
 from ..maps import pane_name
@@ -88,3 +90,19 @@ def _detail(row) -> object:
 
 
 COLLECTIVE_QUOTE = "(citation en anglais)"
+
+
+def ranking(data: Data, national: bool) -> list:
+    """Under the national map: the ranking of the built territories' QPV (nothing elsewhere)."""
+    return [ranking_block.block(data)] if national else []
+
+
+def register(app: dash.Dash, data: Data) -> None:
+    """The ranking follows the territory picker; its indicator picker has its own callback."""
+    from .. import state  # state builds on the view modules: imported here, the graph stays one-way
+
+    ranking_block.register(app, data)
+
+    @app.callback(Output("national-ranking", "children"), Input("territory", "value"), prevent_initial_call=True)
+    def show_ranking(territory):
+        return ranking(data, state.is_national(territory))

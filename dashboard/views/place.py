@@ -18,7 +18,7 @@ from pipelines.settings import CRS_L93, CRS_WGS84
 from .. import i18n, maps, place
 from ..components.qpv_facts import no_qpv_in_2024, qpv_facts
 from ..data import Data
-from .programmes import distinct_measures
+from ..measure_text import distinct_measures
 
 TO_L93 = Transformer.from_crs(CRS_WGS84, CRS_L93, always_xy=True)
 

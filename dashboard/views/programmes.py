@@ -14,30 +14,11 @@ from pipelines.measures import THEMES
 from .. import i18n
 from ..components.badges import theme_badges
 from ..data import Data
+from ..measure_text import distinct_measures, repeated_title, split_measures  # noqa: F401 (names kept here)
 from .measure import measure_detail, measure_quote
 
 if TYPE_CHECKING:
     from ..state import ViewState
-
-
-def distinct_measures(programme) -> list:
-    """The programme's measures without those that repeat an earlier one (``same_as``)."""
-    return [m for m in programme.measures if not m.same_as]
-
-
-def repeated_title(programme, measure) -> str | None:
-    """Title of the measure that ``measure`` repeats (its ``same_as``), or None."""
-    if not measure.same_as:
-        return None
-    first = next((m for m in programme.measures if m.id == measure.same_as), None)
-    return first.title if first is not None else measure.same_as
-
-
-def split_measures(programme, theme: str | None):
-    """(measures with a target, measures without) of a programme, filtered by theme."""
-    chosen = [m for m in programme.measures if not theme or theme in m.themes]
-    spatial = [m for m in chosen if m.spatial and not m.same_as]
-    return spatial, [m for m in chosen if m not in spatial]
 
 
 def non_spatial_list(programme, measures) -> list:

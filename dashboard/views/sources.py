@@ -6,34 +6,11 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, html, no_update
 
-from pipelines.schemas import CONTEXT_LAYERS, LAYERS
-
 from .. import i18n
 from ..components.badges import layer_note_list, provenance_badge
 from ..components.tables import html_table, url_links
 from ..data import Data
-
-ALL_LAYERS = (*LAYERS, *CONTEXT_LAYERS)
-
-
-#: Said beside the producer, licence and vintage of a layer that is not built.
-DECLARED_NOTE = "(source qui remplirait la couche)"
-
-
-def source_cells(entry: dict) -> tuple[str, str, str]:
-    """(producer, licence, vintage) of a layer; for one not built, those of the sources declared
-    for it (manifest ``declared``), followed by « (source qui remplirait la couche) »."""
-    prov = entry.get("provenance") or {}
-    if prov or entry.get("status") == "ok":
-        return tuple(", ".join(str(v) for v in prov.get(key) or []) for key in ("publishers", "licences", "vintages"))
-    declared = entry.get("declared") or []
-    if not declared:
-        return ("", "", "")
-    joined = [
-        ", ".join(dict.fromkeys(str(d.get(key) or "—") for d in declared))
-        for key in ("publisher", "licence", "vintage")
-    ]
-    return (f"{joined[0]} {DECLARED_NOTE}", joined[1], joined[2])
+from ..provenance import ALL_LAYERS, DECLARED_NOTE, source_cells  # noqa: F401 (names kept here)
 
 
 def sources_table(data: Data) -> html.Div:
