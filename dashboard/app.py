@@ -69,7 +69,7 @@ def create_app(store: Store | None = None, programmes_dir: Path | None = None) -
     app.layout = lambda: build_layout(data, _page_query())
     callbacks.register(app, data)
     api.register(server, data)
-    import_route.register(server, data.territory_ids)  # POST /api/import (the import screen's upload)
+    import_route.register(server, data)  # the import screen's upload and draft targets
     app.cartopolis_data = data  # for tests and benchmarks
     return app
 

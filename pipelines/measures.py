@@ -20,12 +20,13 @@ YAML model (see ``../shared/DESIGN.md``, section Measures)::
         figures: {jeunes: 200}
         non_spatial_reason: "…"        # required when there is no target
         same_as: other-measure-id      # a later passage repeating an earlier measure
+        section: "AXE 1 › Gérer avec sérieux"   # optional: where the measure sits in the text's outline
         draft: true                    # set by the importer on every measure it guessed
 
 A ``collectifs`` file has ``collectifs:`` (id, name, commune, insee, quote) instead of ``measures:``.
 Any other top-level key (dates, referenced documents…) is kept in :attr:`Programme.metadata`.
 
-Public functions: :func:`load_programme`, :func:`load_programmes`, :func:`programmes_for`,
+Public functions: :func:`load_programme`, :func:`parse_programme`, :func:`load_programmes`, :func:`programmes_for`,
 :func:`check_programmes`, :func:`quote_in_seed`. The importer of new programme texts is
 :mod:`pipelines.importer`.
 """
@@ -126,6 +127,7 @@ class Measure:
     non_spatial_reason: str | None = None
     same_as: str | None = None
     draft: bool = False
+    section: str | None = None  # the outline path above the measure in its text (``A › B``)
 
     @property
     def spatial(self) -> bool:
@@ -212,6 +214,7 @@ def _measure(raw: object, where: str) -> Measure:
         non_spatial_reason=raw.get("non_spatial_reason"),
         same_as=raw.get("same_as"),
         draft=bool(raw.get("draft", False)),
+        section=None if raw.get("section") is None else str(raw["section"]),
     )
 
 
@@ -245,6 +248,14 @@ def _programme(data: dict, path: Path) -> Programme:
         metadata=metadata,
         collectives=tuple(_collective(c, path.name) for c in data.get("collectifs") or []),
     )
+
+
+def parse_programme(data: dict, name: str) -> Programme:
+    """A programme from its YAML mapping already in memory (``name`` is used in error messages).
+
+    Same structure checks as :func:`load_programme` (the import screen reads drafts this way).
+    """
+    return _programme(data, Path(name))
 
 
 def load_programme(path: Path) -> Programme:
@@ -372,6 +383,23 @@ def _collective_problems(raw: dict, seed: str | None) -> list[str]:
     return problems
 
 
+def _seed_text(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) of a programme's source file, or (None, problem) when it cannot be read.
+
+    Read by the importer's own reader, so a source may be a text, PDF, HTML or Word file and its
+    quotes are compared with the same text the importer quoted from.
+    """
+    from .importer.readers import read_document  # lazy: the importer imports this module's vocabularies
+    from .importer.refusals import ImportRefused
+
+    try:
+        return read_document(path.read_bytes(), path.name), None
+    except OSError as exc:
+        return None, f"seed file `{path.name}` cannot be read ({exc.strerror or exc})"
+    except ImportRefused as exc:
+        return None, f"seed file unreadable, quotes not checked: {exc}"
+
+
 def _programme_problems(data: dict, seeds: Path, territories: set[str] | None) -> list[tuple[str, str]]:
     """(item id, problem) pairs for one parsed programme file; ``-`` is the programme itself."""
     out: list[tuple[str, str]] = []
@@ -385,7 +413,8 @@ def _programme_problems(data: dict, seeds: Path, territories: set[str] | None) -
     if data.get("source"):
         seed_path = seeds / str(data["source"])
         if seed_path.is_file():
-            seed = seed_path.read_text(encoding="utf-8-sig")
+            seed, problem = _seed_text(seed_path)
+            out += [("-", problem)] if problem else []
         else:
             out.append(("-", f"seed file `{data['source']}` not found in {seeds}"))
     named = ([data["territory"]] if data.get("territory") else []) + list(data.get("applies_to") or [])
