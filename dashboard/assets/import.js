@@ -17,8 +17,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                     ms: Math.round(window.performance.now() - started),
                     at: Date.now()
                 }});
-                // the same file chosen again must be sent again
+                // the same file chosen again must be sent again: forget it in Dash and in the input
                 clientside.set_props("import-upload", {contents: null});
+                var input = document.querySelector("#import-upload input[type=file]");
+                if (input) { input.value = ""; }
             };
             if (!territory) {
                 done(0, {erreur: "Choisissez d'abord le territoire du programme, puis déposez le fichier."});

@@ -4,6 +4,8 @@ and its actions; and the text of a draft's indicators."""
 
 from __future__ import annotations
 
+import math
+
 from dash import dcc, html
 
 from pipelines.measures import SCOPES, SELECTIONS, THEMES
@@ -30,16 +32,24 @@ def select_options(layer: str | None) -> list[dict]:
     return [{"label": label, "value": key} for key, label in SELECTIONS.get(layer or "", {}).items()]
 
 
+def _known(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def facts(row: dict | None) -> list:
     """The need, its share in QPV and the equity ratio of a draft (or why they are missing)."""
     if row is None:
         return [html.Span("non spatialisée", className="small")]
-    if row.get("status") != "ok" and not isinstance(row.get("need"), float):
+    if row.get("status") != "ok" and not _known(row.get("need")):
         status = i18n.MEASURE_STATUS.get(row.get("status"), row.get("status"))
         return [html.Span(f"{status} : {row.get('reason') or ''}", className="small import-why")]
     unit = row.get("need_unit") if isinstance(row.get("need_unit"), str) else None
     ratio = row.get("equity_ratio")
-    ratio_text = i18n.fmt_number(ratio, 2) if isinstance(ratio, float) and ratio == ratio else "non calculable"
+    ratio_text = i18n.fmt_number(ratio, 2) if _known(ratio) else (_text(row.get("reason")) or "non calculable")
     return [
         html.Div(["Besoin : ", html.Strong(i18n.fmt_value(row.get("need"), unit))], className="import-need"),
         html.Div(["Part en QPV : ", html.Strong(i18n.fmt_share(row.get("share_in_qpv")))]),

@@ -76,12 +76,14 @@ def map_targets(data: Data, territory: str | None, programme: dict | None) -> li
     """One layer per distinct target of the drafts whose layer is available (the target pane)."""
     if not programme or not territory or territory == i18n.NATIONAL:
         return []
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}
     for measure in programme.get("measures", []):
         target = measure.get("target")
         if target and data.layer_ok(territory, target["layer"]):
-            seen.setdefault(target_url(data, territory, target))
-    return [target_geojson(url, f"gj-import-{n}", "import-target") for n, url in enumerate(seen)]
+            seen.setdefault(target_url(data, territory, target), target["layer"])
+    # class ``import-target`` (shown on this tab only, see assets/import.css) and one per layer
+    classes = {url: f"import-target import-{layer}" for url, layer in seen.items()}
+    return [target_geojson(url, f"gj-import-{n}", classes[url]) for n, url in enumerate(seen)]
 
 
 def panel(view: ViewState, options: list[dict]) -> list:
@@ -203,8 +205,10 @@ def _pages(programme: dict) -> int:
     return max(1, -(-len(programme.get("measures", [])) // PAGE_SIZE))
 
 
-def _by_id(entries: list[dict]) -> dict[str, object]:
-    return {entry["id"]["index"]: entry.get("value") for entry in entries}
+def _rows(columns: list[list[dict]]) -> dict[str, dict]:
+    """Measure id → field → value, from the pattern-matching entries of the :data:`FIELDS` controls."""
+    values = [{entry["id"]["index"]: entry.get("value") for entry in entries} for entries in columns]
+    return {mid: {field: column.get(mid) for field, column in zip(FIELDS, values, strict=True)} for mid in values[0]}
 
 
 def register(app: dash.Dash, data: Data) -> None:
@@ -252,9 +256,10 @@ def register(app: dash.Dash, data: Data) -> None:
         State("import-draft", "data"),
         State(_id("merge", ALL), "value"),
         State("import-page", "data"),
+        *[State(_id(field, ALL), "value") for field in FIELDS],
         prevent_initial_call=True,
     )
-    def review(result, _deletes, _merge, _prev, _next, programme, ticked, page):
+    def review(result, _deletes, _merge, _prev, _next, programme, ticked, page, *_fields):
         trigger = ctx.triggered_id
         clicked = any(item.get("value") for item in ctx.triggered)
         keep = no_update
@@ -271,6 +276,8 @@ def register(app: dash.Dash, data: Data) -> None:
             raise dash.exceptions.PreventUpdate  # rows just drawn, not a click
         page = page or 0
         error, error_hidden = "", True
+        # what the controls show wins over a store an edit may not have reached yet
+        programme = apply_edits(programme, _rows(ctx.states_list[3:])) or programme
         if isinstance(trigger, dict):
             programme = drafts.delete_draft(programme, trigger["index"])
         elif trigger == "import-merge":
@@ -297,9 +304,7 @@ def register(app: dash.Dash, data: Data) -> None:
         title, programme = args[-2], args[-1]
         if not programme:
             raise dash.exceptions.PreventUpdate
-        columns = [_by_id(entries) for entries in ctx.inputs_list[: len(FIELDS)]]
-        rows = {mid: {f: column.get(mid) for f, column in zip(FIELDS, columns, strict=True)} for mid in columns[0]}
-        changed = apply_edits(programme, rows, title)
+        changed = apply_edits(programme, _rows(ctx.inputs_list[: len(FIELDS)]), title)
         if changed is None:
             raise dash.exceptions.PreventUpdate
         return changed
