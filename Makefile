@@ -42,7 +42,7 @@ data: install
 
 serve: install
 	@echo "Cartopolis : http://$(HOST):$(PORT)"
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --timeout 120 dashboard.app:server
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) dashboard.app:server
 
 test: install-dev chromium
 	$(PY) -m pytest

@@ -19,8 +19,9 @@ Every layer given out (API and exports) says where it comes from: a top-level Ge
 vintages, attribution, note) and per-feature columns ``provenance`` and ``licence``.
 
 Unknown ids give a 404 with ``{"error": "…"}``; an unavailable layer adds its ``status``,
-``reason``, ``urls`` and ``declared`` sources; any other failure a 500 with a JSON error (the
-traceback goes to the server log, never to the client).
+``reason``, ``urls`` and ``declared`` sources; any other failure a 500 with a JSON error (one
+line in the server log, see :func:`dashboard.security.log_failure`; nothing to the client).
+``/api/programmes`` lists under ``excluded`` the programme files left out (file, reason).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import pandas as pd
 
 from pipelines.schemas import CONTEXT_LAYERS, LAYERS
 
-from . import exports, maps
+from . import exports, maps, security
 from .data import Data
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,8 @@ def register(server: flask.Flask, data: Data) -> None:
                 return view(*args, **kwargs)
             except NotFound:
                 raise
-            except Exception:  # noqa: BLE001 - never send a stack trace to the client
-                log.exception("route %s failed", flask.request.path)
+            except Exception as exc:  # noqa: BLE001 - never send a stack trace to the client
+                security.log_failure(f"route {security.short(flask.request.path)}", exc)
                 return _json({"error": "erreur interne du serveur (détails dans le journal)"}, 500)
 
         wrapped.__name__ = view.__name__
@@ -243,12 +244,17 @@ def register(server: flask.Flask, data: Data) -> None:
     @_guard
     def api_layer(key: str, layer: str):
         tid = _territory(data, key)
-        info = exports.provenance(data.manifest(tid), tid, layer)
-        frame = exports.label_features(maps.export_frame(_layer_frame(data, tid, layer)), info)
-        out = maps.to_wgs84(frame)
-        props = pd.DataFrame(out.drop(columns="geometry"))
-        props = props.astype(object).where(props.notna(), None)
-        text = exports.with_member(maps.feature_collection(out, props), info)
+
+        def build() -> str:
+            info = exports.provenance(data.manifest(tid), tid, layer)
+            frame = exports.label_features(maps.export_frame(_layer_frame(data, tid, layer)), info)
+            out = maps.to_wgs84(frame)
+            props = pd.DataFrame(out.drop(columns="geometry"))
+            props = props.astype(object).where(props.notna(), None)
+            return exports.with_member(maps.feature_collection(out, props), info)
+
+        # Built once per version of the territory's files (a rebuild changes the manifest).
+        text = data.memo(("api-geojson", layer), tid, build)
         return flask.Response(text, mimetype="application/geo+json")
 
     @server.route("/api/territories/<key>/indicators")
@@ -258,6 +264,7 @@ def register(server: flask.Flask, data: Data) -> None:
         manifest = data.manifest(tid)
         table = data.table(tid, "indicators")
         measures = data.table(tid, "measures")
+        published = data.table(tid, "published")
         provenance = exports.territory_provenance(manifest)
         return _json(
             {
@@ -267,13 +274,20 @@ def register(server: flask.Flask, data: Data) -> None:
                 "note": exports.FICTIONAL_NOTE if provenance == "fictional" else exports.REAL_NOTE,
                 "indicators": [] if table is None else _records(exports.add_provenance(table, manifest, tid)),
                 "measures": [] if measures is None else _records(exports.add_provenance(measures, manifest, tid)),
+                # what INSEE published per QPV (year, contour) beside our estimate and the gap in %
+                "published": [] if published is None else _records(published),
+                "population_method": (manifest.get("layers", {}).get("population") or {}).get("support_label"),
             }
         )
 
     @server.route("/api/programmes")
     @_guard
     def api_programmes():
-        return _json({"programmes": [programme_json(p, full=False) for p in data.programmes().values()]})
+        # A programme file that cannot be loaded is left out and named, never a 500 for all.
+        excluded = [{"file": name, "reason": reason} for name, reason in data.programme_failures().items()]
+        return _json(
+            {"programmes": [programme_json(p, full=False) for p in data.programmes().values()], "excluded": excluded}
+        )
 
     @server.route("/api/programmes/<programme_id>")
     @_guard

@@ -2,7 +2,7 @@
 
 The page is French (``<html lang="fr">``), offline (no CDN: styles and scripts come from
 ``assets/`` and the installed Dash packages) and draws no third-party tiles unless
-``CARTOPOLIS_TILES`` is set.
+``CARTOPOLIS_TILES`` is set. Headers, body caps and error answers: :mod:`dashboard.security`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import flask
 
 from pipelines.store import Store
 
-from . import api, callbacks, i18n, import_route, state
+from . import api, callbacks, i18n, import_route, security, state
 from .data import Data
 from .layout import build_layout
 
@@ -55,13 +55,14 @@ def create_app(store: Store | None = None, programmes_dir: Path | None = None) -
     """
     data = Data(store, programmes_dir)
     server = flask.Flask(__name__)
+    security.configure_server(server)
     app = dash.Dash(
         __name__,
         server=server,
         title=f"{i18n.APP_TITLE} — {i18n.APP_SUBTITLE}",
         update_title=None,
         serve_locally=True,
-        compress=True,  # flask-compress: scripts and GeoJSON travel gzip/brotli-compressed
+        compress=True,  # flask-compress: scripts, GeoJSON and GeoPackage travel compressed
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
@@ -70,6 +71,11 @@ def create_app(store: Store | None = None, programmes_dir: Path | None = None) -
     callbacks.register(app, data)
     api.register(server, data)
     import_route.register(server, data)  # the import screen's upload and draft targets
+    security.install(app)  # after every callback: the CSP carries the inline scripts' hashes
+    # Dash registers the scripts it may serve when it first renders the page: render it now, or
+    # a worker asked for a script before it served the page (another one did) refuses it.
+    with server.test_request_context("/"):
+        app.index()
     app.cartopolis_data = data  # for tests and benchmarks
     return app
 

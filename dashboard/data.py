@@ -22,7 +22,7 @@ from pipelines.errors import CartopolisError
 from pipelines.store import MANIFEST, Store
 from pipelines.transaction import SERVED_STATUSES
 
-from . import maps
+from . import maps, security
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Data:
         self.programmes_dir = Path(programmes_dir) if programmes_dir else settings.PROGRAMMES_DIR
         self._lock = threading.Lock()
         self._manifests: dict[str, tuple[int, dict]] = {}
-        self._programmes: tuple[tuple, dict] | None = None
+        self._programmes: tuple[tuple, measures_model.ProgrammeFiles] | None = None
         self._memo: dict = {}
         # Bound per instance so two apps on two stores never share entries.
         self._frame = functools.lru_cache(maxsize=64)(self._read_frame)
@@ -65,7 +65,9 @@ class Data:
             raise CartopolisError(f"territoire inconnu : `{territory}`") from None
         cached = self._manifests.get(territory)
         if cached is None or cached[0] != mtime:
-            cached = (mtime, self.store.manifest(territory))
+            # Reasons and notes may quote a file: no absolute path reaches the page or the API.
+            manifest = security.redact_paths(self.store.manifest(territory), self.store.root)
+            cached = (mtime, manifest)
             self._manifests[territory] = cached
         return cached[1]
 
@@ -165,22 +167,28 @@ class Data:
             return None
 
     # -- programmes -----------------------------------------------------------------------------
-    def programmes(self) -> dict[str, measures_model.Programme]:
-        """Every programme, keyed by id; re-read when a YAML file changes. Empty on error."""
+    def _programme_files(self) -> measures_model.ProgrammeFiles:
+        """The programmes that load and the files left out; re-read when a YAML file changes."""
         folder = self.programmes_dir
         try:
-            stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.y*ml")))
+            stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.y*ml")))
         except OSError:
             stamp = ()
         with self._lock:
             if self._programmes is None or self._programmes[0] != stamp:
-                try:
-                    loaded = measures_model.load_programmes(folder)
-                except CartopolisError as exc:
-                    log.error("programmes: %s", exc)
-                    loaded = {}
+                loaded = measures_model.read_programmes(folder)
+                for name, reason in loaded.failures.items():  # logged once per change of the files
+                    log.error("programme file %s left out: %s", name, reason)
                 self._programmes = (stamp, loaded)
             return self._programmes[1]
+
+    def programmes(self) -> dict[str, measures_model.Programme]:
+        """Every programme that loads, keyed by id (a bad file is left out, the others stay)."""
+        return self._programme_files().programmes
+
+    def programme_failures(self) -> dict[str, str]:
+        """Programme files left out of the app: file name → why (shown in a French notice)."""
+        return self._programme_files().failures
 
     def programme(self, programme_id: str | None) -> measures_model.Programme | None:
         return self.programmes().get(programme_id) if programme_id else None

@@ -54,6 +54,12 @@ LEGENDS: dict[str, list[tuple[str, str, str]]] = {
         ("qpv", "Quartier prioritaire (QPV), contour exact", "#7b3294"),
         ("qpv_approx", "QPV au contour 2015 (approximatif, pointillés fins)", "#7b3294"),
     ],
+    "qpv_2015": [
+        ("sorti", "Ancien QPV 2015, sorti de la géographie prioritaire en 2024", "#a6611a"),
+        ("modifie", "Contour 2015 d'un QPV modifié en 2024 (comparaison)", "#636363"),
+        ("inchange", "Contour 2015 d'un QPV inchangé en 2024", "#636363"),
+        ("inconnu", "QPV 2015, statut 2024 inconnu", "#636363"),
+    ],
     "flood": [
         ("fort", "Inondation — scénario fort (crue fréquente)", "#08306b"),
         ("moyen", "Inondation — scénario moyen", "#2171b5"),
@@ -160,6 +166,15 @@ PERIMETER = {
 }
 #: Statuses whose contour is drawn (and counted) as an approximation.
 APPROXIMATE = frozenset({"contour 2015, modifié en 2024", "contour 2015"})
+#: Legend key of each 2024 status of a 2015 QPV (layer ``qpv_2015``).
+QPV_2015_KEYS = {
+    "sorti en 2024": "sorti",
+    "modifié en 2024": "modifie",
+    "inchangé en 2024": "inchange",
+}
+#: The historical layer's name in a commune that has no QPV in 2024.
+QPV_2015_LEFT_LABEL = "QPV 2015, sortis de la géographie prioritaire en 2024"
+NO_QPV_2024_LABEL = "aucun QPV en 2024"
 
 
 def perimeter_label(status: object) -> str:

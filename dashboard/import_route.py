@@ -6,7 +6,7 @@ and ``territory``. The upload does not go through a Dash callback (base64 in JSO
 third more); this route's body cap is 6 MB (file plus form overhead). Answers: 200
 ``{programme, mode, mesures}``; 413 too big; 400 missing field, unknown territory, wrong type,
 binary or unknown encoding; 422 scanned or unreadable PDF, empty page, no measure found — each
-with a French ``erreur``. Nothing is written on the server, not even a spooled upload.
+with a French ``error`` (the API's one error format). Nothing is written on the server, not even a spooled upload.
 
 Each measure of the answer carries, beside the YAML fields, what the screen needs and the YAML
 does not hold (:data:`dashboard.components.drafts.SCREEN_KEYS`): ``ligne`` (where the reviewer
@@ -48,7 +48,7 @@ class InMemoryRequest(flask.Request):
 
 
 def _error(message: str, status: int, code: str) -> tuple[flask.Response, int]:
-    return flask.jsonify({"erreur": message, "code": code}), status
+    return flask.jsonify({"error": message, "code": code}), status
 
 
 def sequels(text: str, quotes: list[str]) -> list[str | None]:

@@ -139,6 +139,15 @@ def _tabs(tabs: dict) -> html.Div:
     )
 
 
+def _programme_notice(failures: dict[str, str]) -> html.Div:
+    """A banner naming each programme file left out of the app, and why (empty when none)."""
+    lines = [
+        html.P(f"Programme écarté : le fichier « {name} » n'a pas pu être chargé ({reason}).", className="mb-0")
+        for name, reason in failures.items()
+    ]
+    return html.Div(lines, id="programme-notice", role="alert", className="notice notice-warning", hidden=not lines)
+
+
 def build_layout(data: Data, search: str = "") -> html.Div:
     """The whole page for the view of URL query ``search`` (called per page load)."""
     options = territory_options(data)
@@ -178,6 +187,7 @@ def build_layout(data: Data, search: str = "") -> html.Div:
             html.Div(id="url-sink", hidden=True),
             _header(data, view, options),
             notice,
+            _programme_notice(data.programme_failures()),
             html.Div(
                 [html.P(text, className="mb-0") for text in view.notices],
                 id="url-notice",

@@ -26,12 +26,14 @@ from .targets import scope_area, select_features, target_frame  # noqa: F401
 #: France métropolitaine, for the national overview.
 FRANCE_BOUNDS = [[41.3, -5.2], [51.1, 9.6]]
 #: Layers a person can toggle, in the order of the checklist; drawn by default.
-TOGGLE_LAYERS = ("qpv", "flood", "heat", "shops", "cycle", "population", "streets")
+TOGGLE_LAYERS = ("qpv", "qpv_2015", "flood", "heat", "shops", "cycle", "population", "streets")
 DEFAULT_LAYERS = ["qpv", "streets"]
 #: Layers drawn under the others first (population at the bottom, shops on top).
-DRAW_ORDER = ("population", "heat", "flood", "qpv", "cycle", "streets", "shops")
+DRAW_ORDER = ("population", "heat", "flood", "qpv_2015", "qpv", "cycle", "streets", "shops")
 #: Map panes, bottom to top: layers arrive asynchronously, panes keep their stacking order.
-PANES = ("fond", "population", "heat", "flood", "qpv", "commune", "streets", "cycle", "target", "shops", "points")
+PANES = (
+    "fond", "population", "heat", "flood", "qpv_2015", "qpv", "commune", "streets", "cycle", "target", "shops", "points"
+)  # fmt: skip
 
 
 def pane_name(layer: str) -> str:
@@ -96,6 +98,8 @@ def legend_keys(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     if layer == "qpv":
         approx = frame["perimeter_status"].isin(i18n.APPROXIMATE) if "perimeter_status" in frame else False
         return pd.Series(np.where(approx, "qpv_approx", "qpv"), index=index)
+    if layer == "qpv_2015":
+        return frame["status_2024"].map(i18n.QPV_2015_KEYS).fillna("inconnu")
     if layer == "heat":
         return frame["heat_class"].astype(str)
     if layer == "shops":
@@ -118,6 +122,8 @@ def _tooltips(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
         status = frame.get("perimeter_status", pd.Series(None, index=frame.index, dtype=object))
         words = status.astype(object).map(i18n.perimeter_label)
         return "QPV " + frame["name"].astype(str) + " (" + code.astype(str) + ") — " + words
+    if layer == "qpv_2015":
+        return pd.Series([_qpv_2015_tooltip(r) for r in frame.itertuples()], index=frame.index, dtype=object)
     if layer == "flood":
         return frame["scenario"].map(i18n.flood_label)
     if layer == "heat":
@@ -130,6 +136,8 @@ def _tooltips(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     if layer == "cycle":
         return frame["facility"].astype(str) + " (" + frame["status"].astype(str) + ")"
     if layer == "population":
+        if "support" in frame and (frame["support"] == "batiment").any():
+            return frame["population"].map(lambda v: f"{i18n.fmt_number(v, 1)} hab. estimés (estimation par le bâti)")
         density = density_per_km2(frame)
         return (
             frame["population"].round().astype(int).astype(str)
@@ -140,6 +148,17 @@ def _tooltips(layer: str, frame: gpd.GeoDataFrame) -> pd.Series:
     if layer in ("commune", "streets"):
         return frame["name"].fillna("").astype(str)
     return pd.Series("", index=frame.index)
+
+
+def _qpv_2015_tooltip(row) -> str:
+    """``QPV 2015 Bellevue (QP035007) — sorti en 2024``, with the area gained and lost when known."""
+    text = f"QPV 2015 {row.name} ({row.code_qp_2015}) — {row.status_2024}"
+    if isinstance(getattr(row, "code_qp", None), str):
+        text += f" ({row.code_qp})"
+    gained, lost = getattr(row, "area_gained_ha", None), getattr(row, "area_lost_ha", None)
+    if gained is not None and lost is not None and not (pd.isna(gained) or pd.isna(lost)):
+        text += f" : {i18n.fmt_number(gained, 1)} ha gagnés, {i18n.fmt_number(lost, 1)} ha perdus en 2024"
+    return text
 
 
 # -- classes within a layer (sub-toggles, permalink) ---------------------------------------------

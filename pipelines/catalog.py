@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from . import safe_yaml
 from .errors import CatalogError, UnknownTerritory
 from .schemas import CONTEXT_LAYERS, LAYERS
 from .settings import SOURCES_FILE, TERRITORIES_FILE
@@ -39,7 +40,7 @@ def _load_yaml(path: Path) -> dict:
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = safe_yaml.load(text, _LineLoader)  # size cap, no aliases, bounded nesting
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: invalid YAML ({exc})") from None
     if not isinstance(data, dict):

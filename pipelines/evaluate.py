@@ -17,6 +17,7 @@ A measure is never silently dropped: when its target layer is not ``ok`` its row
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -32,6 +33,7 @@ from .indicators import (
     target_need,
 )
 from .measures import SCOPES, Measure, Programme, load_programmes, programmes_for
+from .published import published_vs_estimates
 from .schemas import LAYERS, NO_QPV_2024
 from .store import Store
 from .transaction import SERVED_STATUSES
@@ -93,6 +95,25 @@ def no_qpv_reason(manifest: dict) -> str:
     if entry.get("status") == "ok" and entry.get("no_qpv_2024"):
         return NO_QPV_2024
     return layer_reason(manifest, "qpv") or "aucun périmètre de QPV dans la commune"
+
+
+#: Units of figures computed from the population layer (their method is said beside them).
+RESIDENT_UNITS = ("habitants", "ménages", "hab/km²", "pour 1 000 habitants")
+
+
+def is_resident_based(indicator: str) -> bool:
+    """True for an indicator computed from the population layer (residents, households, poverty…)."""
+    return indicator.startswith(("residents", "households", "poor_households", "poverty", "share_near", "density")) or (
+        indicator == "shops_per_1000"
+    )
+
+
+def population_method(manifest: dict) -> str:
+    """How residents were placed, for labels: ``pondération surfacique, carreaux de 200 m (Filosofi 2021)``."""
+    entry = manifest.get("layers", {}).get("population", {})
+    if entry.get("status") not in ("ok", "stale"):
+        return ""
+    return ", ".join(part for part in (entry.get("method"), entry.get("support_label")) if part)
 
 
 def read_ok_layers(store: Store, territory: str, manifest: dict) -> dict[str, gpd.GeoDataFrame]:
@@ -299,8 +320,14 @@ def evaluate_territory(
     if programmes is None:
         programmes = load_programmes()
     measures, per_qpv = evaluate_measures(territory, zones, layers, manifest, programmes_for(territory, programmes))
+    method = population_method(manifest)
+    indicators["method"] = np.where(indicators["indicator"].map(is_resident_based), method, "")
+    measures["need_method"] = np.where(measures["need_unit"].isin(RESIDENT_UNITS), method, "")
+    history = store.read_layer(territory, "qpv_2015") if layer_reason(manifest, "qpv_2015") is None else None
+    published = published_vs_estimates(zones, layers.get("qpv"), history, layers.get("population"), method)
     tables = {}
-    for name, frame in (("indicators", indicators), ("measures", measures), ("measures_qpv", per_qpv)):
+    named = (("indicators", indicators), ("measures", measures), ("measures_qpv", per_qpv), ("published", published))
+    for name, frame in named:
         path = store.write_table(territory, name, frame)
         tables[name] = {"status": "ok", "rows": int(len(frame)), "file": path.name}
     store.record_tables(territory, tables)

@@ -26,9 +26,11 @@ YAML model (see ``../shared/DESIGN.md``, section Measures)::
 A ``collectifs`` file has ``collectifs:`` (id, name, commune, insee, quote) instead of ``measures:``.
 Any other top-level key (dates, referenced documents…) is kept in :attr:`Programme.metadata`.
 
-Public functions: :func:`load_programme`, :func:`parse_programme`, :func:`load_programmes`, :func:`programmes_for`,
-:func:`check_programmes`, :func:`quote_in_seed`. The importer of new programme texts is
-:mod:`pipelines.importer`.
+Public functions: :func:`load_programme`, :func:`read_programmes` (the dashboard's: a bad file
+is left out, the others stay), :func:`load_programmes` (strict), :func:`programmes_for`,
+:func:`check_programmes` (in :mod:`pipelines.programme_check`), :func:`quote_in_seed`. Files are
+read through :mod:`pipelines.safe_yaml` (size cap, no aliases, bounded nesting). The importer
+of new programme texts is :mod:`pipelines.importer`.
 """
 
 from __future__ import annotations
@@ -38,10 +40,8 @@ from pathlib import Path
 
 import yaml
 
-from . import settings
-from ._text import (
-    normalise_quote,
-)
+from . import safe_yaml, settings
+from ._text import normalise_quote
 from .errors import CartopolisError
 
 #: One fixed theme vocabulary.
@@ -84,7 +84,7 @@ SELECTIONS: dict[str, dict[str, str]] = {
         "tous": "aménagements cyclables",
         "projet": "aménagements cyclables en projet",
     },
-    "population": {"tous": "habitants"},
+    "population": {"tous": "habitants", "menages_pauvres": "ménages pauvres"},
 }
 
 #: Where a measure acts.
@@ -174,18 +174,49 @@ class Programme:
 
 
 # -- loading ----------------------------------------------------------------------------------
-def _read_yaml(path: Path) -> dict:
+class ProgrammeFileError(CartopolisError):
+    """A programme file that cannot be loaded; ``reason`` says why, without the path."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+def read_programme_data(path: Path) -> dict:
+    """The parsed YAML mapping of one programme file, read with :mod:`pipelines.safe_yaml`.
+
+    Raises
+    ------
+    ProgrammeFileError
+        When the file is unreadable, too large, uses anchors or aliases, nests too deeply, is
+        not valid YAML, or is not a mapping.
+    """
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = safe_yaml.load(safe_yaml.read_text(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise CartopolisError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
+        raise ProgrammeFileError(path, f"cannot read ({exc})") from None
+    except safe_yaml.UnsafeYAMLError as exc:
+        raise ProgrammeFileError(path, f"refused YAML ({exc})") from None
     except yaml.YAMLError as exc:
-        raise CartopolisError(f"{path}: invalid YAML ({' '.join(str(exc).split())})") from None
+        raise ProgrammeFileError(path, f"invalid YAML ({' '.join(str(exc).split())})") from None
     if not isinstance(data, dict):
-        raise CartopolisError(f"{path}: expected a mapping at the top level (id, title, kind, measures…)")
+        raise ProgrammeFileError(path, "expected a mapping at the top level (id, title, kind, measures…)")
     return data
+
+
+def _items(data: dict, key: str, where: str) -> list[dict]:
+    """The list under ``key`` (``measures`` / ``collectifs``), each item a mapping with an id."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CartopolisError(f"{where}: `{key}:` must be a list, not a {safe_yaml.kind_of(value)}")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), safe_yaml.SCALARS):
+            raise CartopolisError(f"{where}: {key} #{index + 1} must be a mapping with an id")
+    return value
 
 
 def _target(raw: object, where: str) -> Target | None:
@@ -194,108 +225,135 @@ def _target(raw: object, where: str) -> Target | None:
     if not isinstance(raw, dict) or not {"layer", "select", "scope"} <= set(raw):
         raise CartopolisError(f"{where}: target must be a mapping with layer, select and scope")
     buffer = raw.get("buffer_m")
-    return Target(str(raw["layer"]), str(raw["select"]), str(raw["scope"]), None if buffer is None else float(buffer))
+    if buffer is not None and (isinstance(buffer, bool) or not isinstance(buffer, (int, float))):
+        raise CartopolisError(f"{where}: buffer_m must be a number of metres, not `{str(buffer)[:40]}`")
+    layer, select, scope = (safe_yaml.text(raw, key, where) for key in ("layer", "select", "scope"))
+    return Target(str(layer), str(select), str(scope), None if buffer is None else float(buffer))
 
 
-def _measure(raw: object, where: str) -> Measure:
-    if not isinstance(raw, dict) or "id" not in raw:
-        raise CartopolisError(f"{where}: every measure must be a mapping with an id")
+def _measure(raw: dict, where: str) -> Measure:
     where = f"{where}: {raw['id']}"
-    themes = raw.get("themes") or []
-    if isinstance(themes, str):
-        themes = [themes]
+    figures = safe_yaml.mapping(raw, "figures", where)
+    if not all(isinstance(v, (*safe_yaml.SCALARS, type(None))) for v in figures.values()):
+        raise CartopolisError(f"{where}: `figures` must map names to numbers")
     return Measure(
         id=str(raw["id"]),
-        title=str(raw.get("title") or ""),
-        quote=str(raw.get("quote") or ""),
-        themes=tuple(str(t) for t in themes),
+        title=safe_yaml.text(raw, "title", where) or "",
+        quote=safe_yaml.text(raw, "quote", where) or "",
+        themes=safe_yaml.texts(raw, "themes", where),
         target=_target(raw.get("target"), where),
-        figures=dict(raw.get("figures") or {}),
-        non_spatial_reason=raw.get("non_spatial_reason"),
-        same_as=raw.get("same_as"),
+        figures=dict(figures),
+        non_spatial_reason=safe_yaml.text(raw, "non_spatial_reason", where),
+        same_as=safe_yaml.text(raw, "same_as", where),
         draft=bool(raw.get("draft", False)),
-        section=None if raw.get("section") is None else str(raw["section"]),
+        section=safe_yaml.text(raw, "section", where),
     )
 
 
-def _collective(raw: object, where: str) -> Collective:
-    if not isinstance(raw, dict) or "id" not in raw:
-        raise CartopolisError(f"{where}: every collective must be a mapping with an id")
-    return Collective(
-        id=str(raw["id"]),
-        name=str(raw.get("name") or ""),
-        commune=str(raw.get("commune") or ""),
-        insee=str(raw.get("insee") or ""),
-        quote=str(raw.get("quote") or ""),
-    )
+def _collective(raw: dict, where: str) -> Collective:
+    where = f"{where}: {raw['id']}"
+    fields = {key: safe_yaml.text(raw, key, where) or "" for key in ("name", "commune", "insee", "quote")}
+    return Collective(id=str(raw["id"]), **fields)
 
 
-def _programme(data: dict, path: Path) -> Programme:
-    for key in ("id", "kind"):
-        if key not in data:
-            raise CartopolisError(f"{path.name}: missing top-level `{key}`")
-    metadata = dict(data.get("metadata") or {})
-    metadata.update({k: v for k, v in data.items() if k not in _PROGRAMME_KEYS})
-    applies = data.get("applies_to") or []
-    return Programme(
-        id=str(data["id"]),
-        title=str(data.get("title") or data["id"]),
-        kind=str(data["kind"]),
-        source=str(data.get("source") or ""),
-        territory=data.get("territory"),
-        applies_to=tuple(str(t) for t in ([applies] if isinstance(applies, str) else applies)),
-        measures=tuple(_measure(m, path.name) for m in data.get("measures") or []),
-        metadata=metadata,
-        collectives=tuple(_collective(c, path.name) for c in data.get("collectifs") or []),
-    )
+def programme_from_data(data: dict, path: Path) -> Programme:
+    """The :class:`Programme` of one parsed file, its structure and types checked.
 
-
-def parse_programme(data: dict, name: str) -> Programme:
-    """A programme from its YAML mapping already in memory (``name`` is used in error messages).
-
-    Same structure checks as :func:`load_programme` (the import screen reads drafts this way).
+    Raises
+    ------
+    ProgrammeFileError
+        Naming the file and the item: missing ``id``/``kind``, ``measures:`` not a list, a
+        measure without id, a list or mapping where a text is expected, a malformed target.
     """
-    return _programme(data, Path(name))
+    path = Path(path)
+    where = path.name
+    try:
+        for key in ("id", "kind"):
+            if safe_yaml.text(data, key, where) is None:
+                raise CartopolisError(f"{where}: missing top-level `{key}`")
+        metadata = dict(safe_yaml.mapping(data, "metadata", where))
+        metadata.update({k: v for k, v in data.items() if k not in _PROGRAMME_KEYS})
+        return Programme(
+            id=str(data["id"]),
+            title=safe_yaml.text(data, "title", where) or str(data["id"]),
+            kind=str(data["kind"]),
+            source=safe_yaml.text(data, "source", where) or "",
+            territory=safe_yaml.text(data, "territory", where),
+            applies_to=safe_yaml.texts(data, "applies_to", where),
+            measures=tuple(_measure(m, where) for m in _items(data, "measures", where)),
+            metadata=metadata,
+            collectives=tuple(_collective(c, where) for c in _items(data, "collectifs", where)),
+        )
+    except ProgrammeFileError:
+        raise
+    except CartopolisError as exc:
+        raise ProgrammeFileError(path, str(exc).removeprefix(f"{where}: ")) from None
 
 
 def load_programme(path: Path) -> Programme:
-    """Read one programme YAML file.
+    """Read one programme YAML file (:func:`read_programme_data`, :func:`programme_from_data`).
 
-    Structure only is checked here (a mapping with ``id`` and ``kind``, measures with an id,
-    targets with layer/select/scope); vocabularies and quotes are checked by
+    Structure and types only are checked here; vocabularies and quotes are checked by
     :func:`check_programmes`.
 
     Raises
     ------
-    CartopolisError
-        Naming the file, on unreadable or malformed YAML.
+    ProgrammeFileError
+        Naming the file, on unreadable, refused or malformed YAML.
     """
-    path = Path(path)
-    return _programme(_read_yaml(path), path)
+    return programme_from_data(read_programme_data(path), path)
 
 
-def _yaml_files(folder: Path) -> list[Path]:
+def yaml_files(folder: Path) -> list[Path]:
+    """The ``*.yaml`` / ``*.yml`` files of ``folder`` in name order (hidden files left out)."""
     return sorted(p for p in Path(folder).iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+
+
+@dataclass(frozen=True)
+class ProgrammeFiles:
+    """What a programmes folder gave: the programmes that load, and the files left out."""
+
+    programmes: dict[str, Programme]
+    #: file name → why it was left out (no path: shown to the public)
+    failures: dict[str, str]
+
+
+def read_programmes(folder: Path | None = None) -> ProgrammeFiles:
+    """Every programme of ``folder`` that loads; a bad file is left out, never the others.
+
+    A file that cannot be loaded (:func:`load_programme`), or whose programme id an earlier
+    file (in name order) already uses, is recorded in :attr:`ProgrammeFiles.failures`.
+    """
+    folder = Path(folder) if folder is not None else settings.PROGRAMMES_DIR
+    programmes: dict[str, Programme] = {}
+    failures: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for path in yaml_files(folder) if folder.is_dir() else []:
+        try:
+            programme = load_programme(path)
+        except ProgrammeFileError as exc:
+            failures[path.name] = exc.reason
+            continue
+        if programme.id in programmes:
+            failures[path.name] = f"programme id `{programme.id}` already used by {owners[programme.id]}"
+            continue
+        programmes[programme.id] = programme
+        owners[programme.id] = path.name
+    return ProgrammeFiles(programmes, failures)
 
 
 def load_programmes(folder: Path | None = None) -> dict[str, Programme]:
     """Read every ``*.yaml`` of ``folder`` (default ``geodata/programmes``), keyed by programme id.
 
-    Files are read in name order. A missing folder gives an empty dict; two files with the same
-    programme id raise a :class:`~pipelines.errors.CartopolisError` naming both.
+    Files are read in name order. A missing folder gives an empty dict. Strict: the first file
+    that :func:`read_programmes` leaves out raises a :class:`ProgrammeFileError` naming it (two
+    files with the same programme id name both). The dashboard uses :func:`read_programmes`.
     """
     folder = Path(folder) if folder is not None else settings.PROGRAMMES_DIR
-    if not folder.is_dir():
-        return {}
-    programmes: dict[str, Programme] = {}
-    files: dict[str, str] = {}
-    for path in _yaml_files(folder):
-        programme = load_programme(path)
-        if programme.id in programmes:
-            raise CartopolisError(f"{path.name}: programme id `{programme.id}` already used by {files[programme.id]}")
-        programmes[programme.id] = programme
-        files[programme.id] = path.name
-    return programmes
+    result = read_programmes(folder)
+    for name, reason in result.failures.items():
+        raise ProgrammeFileError(folder / name, reason)
+    return result.programmes
 
 
 def programmes_for(territory_id: str, programmes: dict[str, Programme]) -> list[Programme]:
@@ -316,171 +374,8 @@ def quote_in_seed(quote: str, seed_text: str) -> bool:
 
 
 # -- checking ---------------------------------------------------------------------------------
-def _known_territories() -> set[str] | None:
-    """Territory ids of ``territories.yaml``, or None when it cannot be read (then not checked)."""
-    try:
-        data = yaml.safe_load(settings.TERRITORIES_FILE.read_text(encoding="utf-8"))
-        return {str(t["id"]) for t in data["territories"]}
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return None
-
-
-def _target_problems(raw: object) -> list[str]:
-    if not isinstance(raw, dict):
-        return ["target must be a mapping {layer, select, scope, buffer_m}"]
-    layer, select, scope = raw.get("layer"), raw.get("select"), raw.get("scope")
-    problems = []
-    if layer not in SELECTIONS:
-        problems.append(f"unknown target layer `{layer}` (expected one of {', '.join(SELECTIONS)})")
-    elif select not in SELECTIONS[layer]:
-        problems.append(f"unknown selection `{select}` for layer {layer} (expected {', '.join(SELECTIONS[layer])})")
-    if scope not in SCOPES:
-        problems.append(f"unknown scope `{scope}` (expected one of {', '.join(SCOPES)})")
-    buffer = raw.get("buffer_m")
-    if buffer is not None and (isinstance(buffer, bool) or not isinstance(buffer, (int, float)) or buffer < 0):
-        problems.append(f"buffer_m must be a non-negative number of metres, not `{buffer}`")
-    unknown = set(raw) - {"layer", "select", "scope", "buffer_m"}
-    if unknown:
-        problems.append(f"unknown target keys {sorted(unknown)}")
-    return problems
-
-
-def _measure_problems(raw: dict, seed: str | None) -> list[str]:
-    problems = []
-    if not str(raw.get("title") or "").strip():
-        problems.append("missing title")
-    quote = str(raw.get("quote") or "")
-    if not quote.strip():
-        problems.append("missing quote")
-    elif seed is not None and not quote_in_seed(quote, seed):
-        problems.append(f"quote not found verbatim in the seed: « {normalise_quote(quote)[:80]} »")
-    themes = raw.get("themes")
-    if not themes or not isinstance(themes, list):
-        problems.append("themes must be a non-empty list")
-    else:
-        problems += [f"unknown theme `{t}`" for t in themes if t not in THEMES]
-    target = raw.get("target")
-    if target is not None:
-        problems += _target_problems(target)
-    elif not raw.get("non_spatial_reason") and not raw.get("same_as"):
-        problems.append("no target and no non_spatial_reason")
-    if raw.get("draft"):
-        problems.append("still a draft (draft: true): review it, then remove draft")
-    figures = raw.get("figures")
-    if figures is not None and not isinstance(figures, dict):
-        problems.append("figures must be a mapping name: number")
-    return problems
-
-
-def _collective_problems(raw: dict, seed: str | None) -> list[str]:
-    problems = [f"missing {key}" for key in ("name", "commune", "quote") if not str(raw.get(key) or "").strip()]
-    insee = str(raw.get("insee") or "")
-    if not (len(insee) == 5 and insee[:2].isalnum() and insee[2:].isdigit()):
-        problems.append(f"insee must be a 5-character INSEE code, not `{insee}`")
-    quote = str(raw.get("quote") or "")
-    if quote.strip() and seed is not None and not quote_in_seed(quote, seed):
-        problems.append(f"quote not found verbatim in the seed: « {normalise_quote(quote)[:80]} »")
-    return problems
-
-
-def _seed_text(path: Path) -> tuple[str | None, str | None]:
-    """(text, None) of a programme's source file, or (None, problem) when it cannot be read.
-
-    Read by the importer's own reader, so a source may be a text, PDF, HTML or Word file and its
-    quotes are compared with the same text the importer quoted from.
-    """
-    from .importer.readers import read_document  # lazy: the importer imports this module's vocabularies
-    from .importer.refusals import ImportRefused
-
-    try:
-        return read_document(path.read_bytes(), path.name), None
-    except OSError as exc:
-        return None, f"seed file `{path.name}` cannot be read ({exc.strerror or exc})"
-    except ImportRefused as exc:
-        return None, f"seed file unreadable, quotes not checked: {exc}"
-
-
-def _programme_problems(data: dict, seeds: Path, territories: set[str] | None) -> list[tuple[str, str]]:
-    """(item id, problem) pairs for one parsed programme file; ``-`` is the programme itself."""
-    out: list[tuple[str, str]] = []
-    kind = data.get("kind")
-    if kind not in KINDS:
-        out.append(("-", f"unknown kind `{kind}` (expected one of {', '.join(KINDS)})"))
-    for key in ("id", "title", "source"):
-        if not data.get(key):
-            out.append(("-", f"missing top-level `{key}`"))
-    seed = None
-    if data.get("source"):
-        seed_path = seeds / str(data["source"])
-        if seed_path.is_file():
-            seed, problem = _seed_text(seed_path)
-            out += [("-", problem)] if problem else []
-        else:
-            out.append(("-", f"seed file `{data['source']}` not found in {seeds}"))
-    named = ([data["territory"]] if data.get("territory") else []) + list(data.get("applies_to") or [])
-    if kind in ("programme_electoral", "contrat_de_ville") and not data.get("territory"):
-        out.append(("-", f"a {kind} needs a territory"))
-    if territories is not None:
-        out += [("-", f"unknown territory `{t}` (not in territories.yaml)") for t in named if t not in territories]
-    items_key = "collectifs" if kind == "collectifs" else "measures"
-    items = data.get(items_key)
-    if not isinstance(items, list) or not items:
-        out.append(("-", f"`{items_key}:` must be a non-empty list"))
-        return out
-    seen: set[str] = set()
-    for index, raw in enumerate(items):
-        if not isinstance(raw, dict) or not raw.get("id"):
-            out.append((f"#{index + 1}", "missing id"))
-            continue
-        item_id = str(raw["id"])
-        if item_id in seen:
-            out.append((item_id, "duplicate id"))
-        seen.add(item_id)
-        check = _collective_problems if kind == "collectifs" else _measure_problems
-        out += [(item_id, problem) for problem in check(raw, seed)]
-    for raw in items:
-        linked = raw.get("same_as") if isinstance(raw, dict) else None
-        if linked is not None and (linked not in seen or linked == raw.get("id")):
-            out.append((str(raw.get("id")), f"same_as `{raw['same_as']}` points to no other measure"))
-    return out
-
-
 def check_programmes(folder: Path | None = None, seeds: Path | None = None) -> list[str]:
-    """Check every programme YAML of ``folder`` against the vocabularies and its seed text.
+    """One line per problem of the programme files: see :func:`pipelines.programme_check.check_programmes`."""
+    from .programme_check import check_programmes as check
 
-    Parameters
-    ----------
-    folder : Path, optional
-        Folder of ``*.yaml`` programmes (default ``geodata/programmes``).
-    seeds : Path, optional
-        Folder of the seed texts (default :func:`pipelines.settings.seeds_dir`).
-
-    Returns
-    -------
-    list of str
-        One line per problem, ``"<file>: <measure id>: <what is wrong>"`` (``-`` for the
-        programme itself): YAML syntax, unknown kind, missing seed, quote not verbatim, unknown
-        theme / layer / selection / scope, neither target nor ``non_spatial_reason``, duplicate
-        measure id, programme id used by two files, ``same_as`` pointing nowhere, unknown
-        territory, measure still marked ``draft: true``. A measure with ``same_as`` inherits the
-        place of the one it repeats, so it needs neither target nor reason. Empty when all is well.
-    """
-    folder = Path(folder) if folder is not None else settings.PROGRAMMES_DIR
-    seeds = Path(seeds) if seeds is not None else settings.seeds_dir()
-    if not folder.is_dir():
-        return [f"{folder}: -: programmes folder not found"]
-    territories = _known_territories()
-    problems: list[str] = []
-    owners: dict[str, str] = {}
-    for path in _yaml_files(folder):
-        try:
-            data = _read_yaml(path)
-        except CartopolisError as exc:
-            problems.append(f"{path.name}: -: {str(exc).removeprefix(f'{path}: ')}")
-            continue
-        pid = str(data.get("id"))
-        if pid in owners:
-            problems.append(f"{path.name}: -: programme id `{pid}` already used by {owners[pid]}")
-        owners.setdefault(pid, path.name)
-        problems += [f"{path.name}: {item}: {what}" for item, what in _programme_problems(data, seeds, territories)]
-    return problems
+    return check(folder, seeds)

@@ -39,6 +39,14 @@ CYCLE_STATUSES = ("existant", "projet")
 #: What a population polygon is: a grid cell, an IRIS, the whole commune, or a residential
 #: building carrying its share of a coarser total (dasymetric estimate, ``pipelines.layers._dasymetric``).
 POPULATION_SUPPORTS = ("carreau_200m", "carreau_1km", "iris", "commune", "batiment")
+#: How each support is named in the UI.
+POPULATION_SUPPORT_LABELS = {
+    "carreau_200m": "carreaux de 200 m",
+    "carreau_1km": "carreaux de 1 km",
+    "iris": "IRIS",
+    "commune": "total communal",
+    "batiment": "bâtiments résidentiels",
+}
 #: Filosofi household fields kept as they are published (counts of households, ``men_surf`` in m²).
 FILOSOFI_HOUSEHOLD_FIELDS = ("men_1ind", "men_5ind", "men_coll", "men_fmp", "men_mais", "men_prop", "men_surf")
 #: How a QPV perimeter was obtained (shown in the UI).

@@ -23,7 +23,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                 if (input) { input.value = ""; }
             };
             if (!territory) {
-                done(0, {erreur: "Choisissez d'abord le territoire du programme, puis déposez le fichier."});
+                done(0, {error: "Choisissez d'abord le territoire du programme, puis déposez le fichier."});
                 return "";
             }
             var comma = contents.indexOf(",");
@@ -38,11 +38,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                 .then(function (response) {
                     return response.json().then(
                         function (body) { done(response.status, body); },
-                        function () { done(response.status, {erreur: "Réponse illisible du serveur (" + response.status + ")."}); }
+                        function () { done(response.status, {error: "Réponse illisible du serveur (" + response.status + ")."}); }
                     );
                 })
                 .catch(function () {
-                    done(0, {erreur: "Le serveur n'a pas répondu à l'envoi de " + filename + " : réessayez."});
+                    done(0, {error: "Le serveur n'a pas répondu à l'envoi de " + filename + " : réessayez."});
                 });
             return "Lecture de " + filename + " (" + (bytes.length / 1048576).toFixed(1).replace(".", ",") + " Mo)…";
         }

@@ -10,9 +10,10 @@ function returns a new programme dict; the one it was given is left as it was.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from pipelines.importer import draft_header, dump_programme, public
-from pipelines.measures import SCOPES, SELECTIONS, THEMES, Programme, parse_programme
+from pipelines.measures import SCOPES, SELECTIONS, THEMES, Programme, programme_from_data
 
 #: Keys of a draft measure that serve the screen only (see :mod:`dashboard.import_route`).
 SCREEN_KEYS = ("ligne", "suivante", "suite", "citation_discontinue")
@@ -187,4 +188,5 @@ def reviewed_yaml(programme: dict, territory: str | None = None) -> str:
 
 def draft_programme(programme: dict, territory: str | None = None) -> Programme:
     """The draft read by the programme model (``pipelines.measures``), as the YAML would be."""
-    return parse_programme(reviewed_programme(programme, territory), f"{programme.get('id', 'brouillon')}.yaml")
+    name = Path(f"{programme.get('id') or 'brouillon'}.yaml")
+    return programme_from_data(reviewed_programme(programme, territory), name)

@@ -83,4 +83,7 @@ def indicator_table(table: pd.DataFrame, layer: str, perimeters: dict[str, str] 
         rows.append([label, *[i18n.fmt_value(values.get(z), unit_text, bare=True) for z in zones["zone_id"]]])
     caption = "Zones" if layer == "zone" else i18n.layer_label(layer)
     caption = f"{caption} — indicateurs par zone (chaque QPV pour sa partie dans la commune)"
+    methods = sorted({m for m in part.get("method", pd.Series(dtype=object)).dropna() if m})
+    if methods:  # how residents were placed, wherever a figure comes from them
+        caption += f" ; habitants : {' ; '.join(methods)}"
     return html_table(header, rows, caption, f"indicators indicators-{layer}")

@@ -102,12 +102,34 @@ def contrat(data: Data) -> html.Div:
 NEED_SELECTIONS = {"flood": "faible_ou_plus", "heat": "chaud", "shops": "vacant"}
 
 
+#: The population selection of the poverty need (poor households, Filosofi).
+POVERTY_SELECTION = "menages_pauvres"
+POVERTY_NEED = "Pauvreté des ménages"
+
+
+def _poverty_needs(data: Data, tid: str, town: str, qpv) -> list[tuple]:
+    """Poverty rows of the uncovered needs: each QPV whose share of poor households exceeds hors QPV's."""
+    table = data.table(tid, "indicators")
+    rates = None if table is None else table[table["indicator"] == "poverty_rate"].set_index("zone_id")["value"]
+    rows = []
+    for _, zone in qpv[qpv.geometry.notna()].iterrows():
+        code = zone["code_qp"] if isinstance(zone["code_qp"], str) else zone["code_qp_2015"]
+        if rates is None or rates.empty or pd.isna(rates.get(code)):
+            rows.append((town, zone["name"], POVERTY_NEED, "inconnu", False))
+        elif rates[code] > rates.get("hors_qpv", float("inf")):
+            figure = f"{i18n.fmt_share(rates[code])} des ménages ({i18n.fmt_share(rates['hors_qpv'])} hors QPV)"
+            rows.append((town, zone["name"], POVERTY_NEED, figure, True))
+    return rows
+
+
 def uncovered_needs(data: Data) -> pd.DataFrame:
     """Needs (layer × QPV) that no measure of the territory's programmes targets.
 
     A need is present when the layer's need selection intersects the QPV (its part inside the
     commune, as in the indicators); it is covered when a measure targets that layer with scope
-    ``qpv`` or ``commune``. When the layer is missing the need is ``inconnu``. Columns:
+    ``qpv`` or ``commune``. Poverty is a need where a QPV's share of poor households exceeds the
+    share hors QPV, covered by a measure targeting poor households (``population``
+    ``menages_pauvres``). When the layer is missing the need is ``inconnu``. Columns:
     territoire, qpv, couche, besoin, known (bool).
     """
     rows = []
@@ -118,12 +140,14 @@ def uncovered_needs(data: Data) -> pd.DataFrame:
         if qpv is None or not len(qpv) or commune is None:
             continue
         town = shapely.union_all(commune.geometry.values)
-        targeted = {
-            m.target.layer
+        targets = [
+            m.target
             for p in data.programmes_for(tid)
             for m in p.measures
             if m.target is not None and m.target.scope in ("qpv", "commune")
-        }
+        ]
+        targeted = {t.layer for t in targets if t.layer != "population"}
+        poverty_covered = any(t.layer == "population" and t.select == POVERTY_SELECTION for t in targets)
         for layer, select in NEED_SELECTIONS.items():
             if layer in targeted:
                 continue
@@ -143,6 +167,8 @@ def uncovered_needs(data: Data) -> pd.DataFrame:
                     share = shapely.union_all(hits.geometry.intersection(area).values).area / area.area
                     figure = f"{i18n.fmt_share(share)} de la surface"
                 rows.append((info.get("name", tid), zone["name"], i18n.layer_label(layer), figure, True))
+        if not poverty_covered:
+            rows += _poverty_needs(data, tid, info.get("name", tid), qpv)
     return pd.DataFrame(rows, columns=["territoire", "qpv", "couche", "besoin", "known"])
 
 

@@ -29,10 +29,16 @@ from ..components.draft_table import FIELDS, PAGE_SIZE, facts, labelled, review_
 from ..components.draft_table import control_id as _id
 from ..data import Data
 from ..import_route import target_url
+from ..security import DEFAULT_BODY_LIMIT
 from .map_layers import target_geojson
 
 if TYPE_CHECKING:
     from ..state import ViewState
+
+
+#: Largest draft (JSON bytes) the table reviews: every review callback carries it, and a
+#: callback body is capped (:data:`dashboard.security.DEFAULT_BODY_LIMIT`); 251 drafts weigh 0.28 MB.
+REVIEW_MAX_BYTES = int(DEFAULT_BODY_LIMIT * 0.8)
 
 
 # -- indicators, in memory ------------------------------------------------------------------------
@@ -151,11 +157,22 @@ def loaded(result: dict) -> tuple[dict | None, str | None, str]:
     if status == 200 and (body.get("programme") or {}).get("measures"):
         programme = body["programme"]
         count = i18n.plural(len(programme["measures"]), "mesure proposée", "mesures proposées")
+        size = len(json.dumps(programme, ensure_ascii=False).encode())
+        if size > REVIEW_MAX_BYTES:
+            return (
+                None,
+                (
+                    f"{result.get('file')} : {count}, trop pour la relecture à l'écran "
+                    f"({i18n.fmt_number(size / 1e6, 1)} Mo de brouillon ; {i18n.fmt_number(REVIEW_MAX_BYTES / 1e6, 1)} Mo "
+                    "au plus). Découpez le fichier, ou utilisez la commande import-programme."
+                ),
+                "",
+            )
         seconds = i18n.fmt_number((result.get("ms") or 0) / 1000, 1)
         return programme, None, f"{result.get('file')} : {count} en {seconds} s. Relisez-les ci-dessous."
-    message = body.get("erreur") or f"Envoi refusé par le serveur ({status})."
+    message = body.get("error") or f"Envoi refusé par le serveur ({status})."
     name = result.get("file")
-    return None, (message if not name or name in message else f"{name} : {message}"), ""
+    return None, (message if not name or name in message else f"{name} — {message}"), ""
 
 
 def _same(a: object, b: object) -> bool:
@@ -248,6 +265,7 @@ def register(app: dash.Dash, data: Data) -> None:
         Output("import-title", "value"),
         Output("import-prev", "disabled"),
         Output("import-next", "disabled"),
+        Output("import-result", "data"),  # emptied once read: the next calls need not carry it
         Input("import-result", "data"),
         Input(_id("delete", ALL), "n_clicks"),
         Input("import-merge", "n_clicks"),
@@ -268,10 +286,10 @@ def register(app: dash.Dash, data: Data) -> None:
                 raise dash.exceptions.PreventUpdate
             programme, error, status = loaded(result)
             if programme is None:
-                return None, 0, [], True, error, False, "", "", True, True
+                return None, 0, [], True, error, False, "", "", True, True, None
             last = _pages(programme) - 1
             shown = review_table(programme, 0)
-            return programme, 0, shown, False, "", True, status, programme.get("title"), True, last == 0
+            return programme, 0, shown, False, "", True, status, programme.get("title"), True, last == 0, None
         if not clicked or not programme:
             raise dash.exceptions.PreventUpdate  # rows just drawn, not a click
         page = page or 0
@@ -291,7 +309,7 @@ def register(app: dash.Dash, data: Data) -> None:
         last = _pages(programme) - 1
         page = min(max(page, 0), last)
         shown = review_table(programme, page)
-        return programme, page, shown, False, error, error_hidden, keep, keep, page == 0, page == last
+        return programme, page, shown, False, error, error_hidden, keep, keep, page == 0, page == last, keep
 
     @app.callback(
         Output("import-draft", "data", allow_duplicate=True),

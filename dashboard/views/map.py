@@ -17,6 +17,7 @@ from pipelines.schemas import CONTEXT_LAYERS, LAYERS
 from .. import i18n, maps
 from ..components.badges import layer_entry
 from ..components.legends import shown
+from ..components.qpv_facts import no_qpv_in_2024, published_table
 from ..components.tables import html_table, indicator_table, qpv_perimeters, url_links
 from ..data import Data
 from ..maps import TOGGLE_LAYERS
@@ -35,11 +36,14 @@ def layer_options(data: Data, territory: str) -> list[dict]:
     its disabled box is never shown ticked (the view keeps the layer: another territory may have it).
     """
     options = []
+    no_qpv_2024 = no_qpv_in_2024(data, territory)
     for layer in TOGGLE_LAYERS:
         entry = layer_entry(data, territory, layer)
         ok = data.layer_ok(territory, layer)
-        label = i18n.layer_label(layer)
-        if ok:
+        label = i18n.QPV_2015_LEFT_LABEL if layer == "qpv_2015" and no_qpv_2024 else i18n.layer_label(layer)
+        if layer == "qpv" and no_qpv_2024:  # nothing to draw, and nothing missing: say it
+            ok, label = False, f"{label} — {i18n.NO_QPV_2024_LABEL}"
+        elif ok:
             label += f" ({i18n.fmt_number(entry.get('rows', 0))})"
         else:
             label += f" — {i18n.STATUS.get(entry.get('status'), 'indisponible')}"
@@ -110,8 +114,19 @@ def class_lists(data: Data, territory: str, layers: list[str], classes: dict[str
 
 
 def layer_notes(data: Data, territory: str) -> html.Div:
-    """Every layer that is not available, named, with its reason and the official URLs."""
+    """Every layer that is not available, named, with its reason and the official URLs.
+
+    A commune without QPV in 2024 is said first: every « en QPV » figure is « sans objet ».
+    """
     items = []
+    if no_qpv_in_2024(data, territory):
+        notes = layer_entry(data, territory, "qpv").get("notes") or []
+        items.append(
+            html.Li(
+                [html.Strong(f"{i18n.layer_label('qpv')} — {i18n.NO_QPV_2024_LABEL}"), f" : {' '.join(notes)}"],
+                className="no-qpv-2024",
+            )
+        )
     for layer in (*LAYERS[1:], *CONTEXT_LAYERS):
         entry = layer_entry(data, territory, layer)
         if data.layer_ok(territory, layer):
@@ -128,7 +143,8 @@ def layer_notes(data: Data, territory: str) -> html.Div:
         )
     if not items:
         return html.Div()
-    return html.Div([html.H3("Couches indisponibles", className="h6 mt-3"), html.Ul(items, className="small")])
+    title = "Couches indisponibles" + (" ou sans objet" if no_qpv_in_2024(data, territory) else "")
+    return html.Div([html.H3(title, className="h6 mt-3"), html.Ul(items, className="small")])
 
 
 def map_table(data: Data, territory: str, layers: list[str], classes: dict[str, list[str]] | None = None) -> list:
@@ -150,6 +166,8 @@ def map_table(data: Data, territory: str, layers: list[str], classes: dict[str, 
         )
         if table is not None:
             out.append(table)
+    if "population" in layers and (published := published_table(data, territory)) is not None:
+        out.append(published)
     return out
 
 

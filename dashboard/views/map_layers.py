@@ -30,6 +30,9 @@ def _path_style(layer: str, colour: str, key: str) -> dict:
         if key == "qpv_approx":
             return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.06, "dashArray": "1 5"}
         return {"color": colour, "weight": 2.5, "fillColor": colour, "fillOpacity": 0.12, "dashArray": "4 3"}
+    if layer == "qpv_2015":
+        # a former or earlier contour: grey (brown when the QPV left), long dashes, almost no fill
+        return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.04, "dashArray": "8 6"}
     if layer == "target":
         return {"color": "#b8860b", "weight": 3, "fillColor": colour, "fillOpacity": 0.35, "radius": 7}
     return {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.55}

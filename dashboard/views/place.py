@@ -16,6 +16,7 @@ from unidecode import unidecode
 from pipelines.settings import CRS_L93, CRS_WGS84
 
 from .. import i18n, maps, place
+from ..components.qpv_facts import no_qpv_in_2024, qpv_facts
 from ..data import Data
 from .programmes import distinct_measures
 
@@ -83,6 +84,19 @@ def place_point(data: Data, territory: str, value: str):
     return shapely.Point(point.x, point.y), label
 
 
+def former_qpv(data: Data, territory: str, point_l93: shapely.Point) -> list[tuple[str, str]]:
+    """The 2015 QPV the place lay in, when it left the priority geography or its contour changed."""
+    history = data.frame(territory, "qpv_2015")
+    if history is None or history.empty:
+        return []
+    hits = history.iloc[history.sindex.query(point_l93, predicate="intersects")]
+    return [
+        ("QPV de 2015", f"{row['name']} ({row['code_qp_2015']}) : {row['status_2024']}")
+        for _, row in hits.iterrows()
+        if row["status_2024"] != "inchangé en 2024"
+    ]
+
+
 HEAT_WORDS = {"chaud": "chaude", "tiede": "tiède", "frais": "fraîche"}
 PLACE_LAYERS = ("commune", "qpv", "flood", "heat", "shops", "cycle", "population")
 
@@ -111,8 +125,13 @@ def place_card(
                 ", ".join(f"{q['name']} ({q['code']}, {i18n.perimeter_label(q.get('perimeter'))})" for q in card.qpv),
             )
         )
+        for q in card.qpv:
+            lines += qpv_facts(data, territory, q["code"])
+    elif no_qpv_in_2024(data, territory):
+        lines.append(("Quartier prioritaire", f"non : {i18n.NO_QPV_2024_LABEL} dans la commune"))
     else:
         lines.append(("Quartier prioritaire", "non, ce lieu n'est pas dans un QPV"))
+    lines += former_qpv(data, territory, point_l93)
     if card.flood is None:
         lines.append(("Inondation", unavailable))
     else:

@@ -10,12 +10,16 @@ import numpy as np
 import pandas as pd
 
 from ..measures import SELECTIONS
+from ..schemas import POPULATION_SUPPORT_LABELS
 from .layers import FLOOD_SELECTIONS, HEAT_SELECTIONS, _zone_area, cycle_selection, flood_selection_missing, near
 from .overlay import _geoms, count_in_zones, length_in_zones, selection_parts
 from .zones import _resident_reason, exposure, residents
 
-
 # -- measures: the need in scope ----------------------------------------------------------------
+#: Where poor households come from, for the reason of a need that cannot be computed.
+POOR_SOURCE = "données carroyées Filosofi de l'INSEE nécessaires"
+
+
 class NeedUnavailable(Exception):
     """The need of a target cannot be computed (the reason is French, for the UI)."""
 
@@ -52,6 +56,8 @@ def describe_need(layer: str, select: str, buffer_m: float | None = None) -> dic
         return {"unit": "habitants", "label": label, "rate_unit": "part", "rate_label": "part des habitants"}
     if layer == "cycle":
         return {"unit": "km", "label": f"km d'{what}", "rate_unit": "km/km²", "rate_label": "km par km²"}
+    if layer == "population" and select == "menages_pauvres":
+        return {"unit": "ménages", "label": what, "rate_unit": "part", "rate_label": "part des ménages pauvres"}
     return {"unit": "habitants", "label": what, "rate_unit": "hab/km²", "rate_label": "densité de population"}
 
 
@@ -72,6 +78,8 @@ def target_need(
       rate per 1,000 residents;
     - cycle with ``buffer_m``: residents farther than ``buffer_m`` (m) from the selection; rate =
       share of residents. Without: km of the selection; rate = km per km²;
+    - population ``menages_pauvres``: poor households (Filosofi ``men_pauv``); rate = share of the
+      zone's households;
     - population / qpv ``tous``: residents; rate = residents per km².
 
     Raises
@@ -121,6 +129,15 @@ def target_need(
         people = residents(zones, pop)["population"]
         far = people - residents(zones, pop, near(lines, buffer_m, zones), disjoint=True)["population"]
         return result(far, people, far, _resident_reason(pop, zones, masked=True))
+    if layer == "population" and select == "menages_pauvres":
+        pop = require("population")
+        if "poor_households" not in pop or pop["poor_households"].isna().all():
+            support = POPULATION_SUPPORT_LABELS.get(str(pop["support"].iloc[0]), "?") if len(pop) else "?"
+            raise NeedUnavailable(
+                f"ménages pauvres inconnus : la population ({support}) ne les donne pas ; {POOR_SOURCE}"
+            )
+        sums = residents(zones, pop, columns=("poor_households", "households"))
+        return result(sums["poor_households"], sums["households"], reason=_resident_reason(pop, zones, masked=False))
     if layer in ("population", "qpv"):
         pop = require("population")
         people = residents(zones, pop)["population"]

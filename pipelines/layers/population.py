@@ -38,9 +38,10 @@ import shapely
 
 from ..catalog import Source
 from ..errors import LayerUnavailable, SourceFormatError
-from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS
+from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, POPULATION_SUPPORT_LABELS
 from ..settings import CRS_L93
 from ._archive import open_archive
+from ._buildings import BUILDING_FORMATS, place_on_buildings
 from ._common import BuildContext, LayerResult, make_valid, to_l93
 from .commune import read_communes
 
@@ -54,6 +55,8 @@ COARSE_NOTE = (
     "population connue seulement au total communal : "
     "les indicateurs qui demandent une population plus fine le signalent"
 )
+#: How residents are placed inside a polygon when no building says better.
+AREA_WEIGHTING = "pondération surfacique"
 #: Candidate field names, compared case-insensitively, in order of preference.
 IRIS_CODE_FIELDS = ("code_iris", "iris_code", "dcomiris", "iris")
 IRIS_NAME_FIELDS = ("nom_iris", "iris_name", "libiris")
@@ -304,13 +307,20 @@ def build(ctx: BuildContext) -> LayerResult:
             [s.url for s, _ in resolved] + [s.url for s in missing],
         )
     frame, used, notes = built
+    extra: dict = {"parent_support": None, "method": AREA_WEIGHTING}
+    if role(BUILDING_FORMATS):
+        frame, by_buildings, building_notes, extra = place_on_buildings(ctx, frame, role(BUILDING_FORMATS))
+        used, notes = [*used, *by_buildings], [*notes, *building_notes]
     support = frame["support"].iloc[0]
     if support == "commune":
         notes.append(COARSE_NOTE)
     for source in missing:
         notes.append(f"source absente du miroir (mode hors ligne) : {source.title} — {source.url}")
+    vintage = ctx.catalog.source(used[0]).vintage
     extra = {
+        **extra,
         "support": support,
+        "support_label": f"{POPULATION_SUPPORT_LABELS[extra['parent_support'] or support]} ({vintage})",
         "population_total": round(float(frame["population"].sum()), 1),
         "sources_missing": [{"id": s.id, "url": s.url} for s in missing],
     }

@@ -36,7 +36,7 @@ def test_upload_gives_drafts_with_their_line(client, territory):
 def test_six_megabytes_refused_with_413(client, territory):
     response = _post(client, b"x" * (6 * 1024 * 1024 + 10), "gros.txt", territory)
     assert response.status_code == 413
-    assert "trop gros" in response.get_json()["erreur"]
+    assert "Fichier trop gros" in response.get_json()["error"]
 
 
 @pytest.mark.parametrize(
@@ -51,12 +51,12 @@ def test_six_megabytes_refused_with_413(client, territory):
 def test_refusals_are_french_and_named(client, territory, content, name, status, words):
     response = _post(client, content, name, territory)
     assert response.status_code == status
-    message = response.get_json()["erreur"]
+    message = response.get_json()["error"]
     assert words in message and name in message
 
 
 def test_unknown_territory_and_missing_file(client):
     response = _post(client, "- Créer une piste cyclable\n".encode(), "p.txt", "atlantis")
-    assert response.status_code == 400 and "Territoire inconnu" in response.get_json()["erreur"]
+    assert response.status_code == 400 and "Territoire inconnu" in response.get_json()["error"]
     response = client.post("/api/import", data={"territory": "x"}, content_type="multipart/form-data")
-    assert response.status_code == 400 and "Aucun fichier" in response.get_json()["erreur"]
+    assert response.status_code == 400 and "Aucun fichier" in response.get_json()["error"]

@@ -93,7 +93,15 @@ def test_upload_never_spools_to_disk(client, monkeypatch):
 def test_refusal_names_the_file(client):
     result = {"status": 413, "body": upload(client, b"x" * (6 * 1024 * 1024 + 10), "gros.txt").get_json()}
     draft, error, _ = importer.loaded({**result, "file": "gros.txt"})
-    assert draft is None and error == "gros.txt : Fichier trop gros (6,0 Mo ; 5 Mo au plus)."
+    assert draft is None and error == "gros.txt — Fichier trop gros : 5 Mo au plus pour un programme."
+
+
+def test_a_draft_too_big_for_the_screen_is_refused_with_the_command_to_use(programme):
+    many = [{**programme["measures"][0], "id": f"m{n}", "quote": "x" * 400} for n in range(3000)]
+    result = {"status": 200, "body": {"programme": {**programme, "measures": many}}, "file": "enorme.txt"}
+    draft, error, _ = importer.loaded(result)
+    assert draft is None and error.startswith("enorme.txt : 3\u202f000 mesures proposées, trop pour la relecture")
+    assert "import-programme" in error
 
 
 def test_delete_removes_the_draft_and_the_repeats_of_it(programme):

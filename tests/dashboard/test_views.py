@@ -10,10 +10,11 @@ from dashboard import state, views
 
 def test_uncovered_needs_lists_flood_in_the_qpv(data):
     # test-prog targets shops (commune) and heat (qpv): only flood is left; the fort zone covers
-    # 500 m × 250 m of the 500 m × 500 m QPV, i.e. 50 %.
+    # 500 m × 250 m of the 500 m × 500 m QPV, i.e. 50 %. No poor households in the fixture: unknown.
     table = views.uncovered_needs(data)
     assert table[["territoire", "qpv", "couche", "besoin", "known"]].values.tolist() == [
-        ["Testville", "Les Tilleuls", "Zones inondables", "50\u00a0% de la surface", True]
+        ["Testville", "Les Tilleuls", "Zones inondables", "50\u00a0% de la surface", True],
+        ["Testville", "Les Tilleuls", "Pauvreté des ménages", "inconnu", False],
     ]
 
 

@@ -22,6 +22,10 @@ from pipelines.measures import load_programme, quote_in_seed
 from pipelines.store import Store
 
 FLOOD_LABEL = "Zones inondables"
+#: Records the Content-Security-Policy violations of the page (the upload script must run under it).
+WATCH_CSP = """window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+    (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
 
 
 def _needed(path: Path, what: str) -> None:
@@ -62,6 +66,7 @@ def test_import_a_real_pdf_on_the_demo_town(page, base_url, e2e_store, real_pdf,
     expected = draft_from_bytes(
         real_pdf.read_bytes(), real_pdf.name, territory="demo", qpv=territory_qpv("demo", store)
     )["measures"]
+    page.add_init_script(WATCH_CSP)
     page.goto(f"{base_url}/?t=demo&v=importer")
     expect(page.locator("#panel-importer")).to_be_visible()
     expect(page.locator("#import-territory")).to_contain_text("Ville fictive")
@@ -122,6 +127,7 @@ def test_import_a_real_pdf_on_the_demo_town(page, base_url, e2e_store, real_pdf,
     assert all(quote_in_seed(m.quote, text) and m.draft for m in programme.measures)
     assert all(m.section for m in programme.measures)  # the outline survives the review and the YAML
     assert external_requests == []
+    assert page.evaluate("window.__csp") == []  # no inline script: the upload runs under the CSP
 
 
 def test_six_megabytes_refused_in_the_browser(page, base_url, tmp_path):
@@ -130,6 +136,6 @@ def test_six_megabytes_refused_in_the_browser(page, base_url, tmp_path):
     page.goto(f"{base_url}/?t=demo&v=importer")
     page.locator("#import-upload input[type=file]").set_input_files(str(big))
     alert = page.get_by_role("alert").filter(has_text="trop gros")
-    expect(alert).to_have_text("programme-enorme.txt : Fichier trop gros (6,0 Mo ; 5 Mo au plus).")
+    expect(alert).to_have_text("programme-enorme.txt — Fichier trop gros : 5 Mo au plus pour un programme.")
     expect(page.locator(".import-row")).to_have_count(0)
     expect(page.locator("#import-review")).to_be_hidden()

@@ -46,7 +46,9 @@ def filled(store):
 def test_tables_are_written_and_recorded(filled):
     tables = evaluate_territory(filled, "testville", {"test-prog": _programme()})
     # 3 zones × (1 area + 3 fort + 2 missing flood selections + 5 shops) = 33 indicator rows
-    assert {k: v["rows"] for k, v in tables.items()} == {"indicators": 33, "measures": 5, "measures_qpv": 2}
+    # no published QPV figure in the fixture: the table exists, empty
+    expected = {"indicators": 33, "measures": 5, "measures_qpv": 2, "published": 0}
+    assert {k: v["rows"] for k, v in tables.items()} == expected
     assert filled.manifest("testville")["tables"]["measures"] == {"status": "ok", "rows": 5, "file": "measures.parquet"}
     indicators = filled.read_table("testville", "indicators")
     assert list(indicators.columns[:8]) == ["territory", "zone_id", "zone_kind", "zone_name", "layer", "indicator",

@@ -340,3 +340,42 @@ def test_iris_are_units_of_the_commune_but_grid_cells_straddle_it():
     # IRIS clipped to the commune: 750 m of width inside, of which 250 m in the QPV → 1000 × 250/750
     assert iris.to_dict() == pytest.approx({"QA": 1000 / 3, "hors_qpv": 2000 / 3, "commune": 1000.0})
     assert grid.to_dict() == pytest.approx({"QA": 250.0, "hors_qpv": 500.0, "commune": 750.0})
+
+
+def test_poor_households_need_three_cells():
+    # three 1 km × 1/3 km cells: west (in the QPV) 100 households of which 50 poor; centre 100 / 20;
+    # east 200 / 20. The QPV is the west cell: rate 0.5 against (20 + 20) / 300 hors QPV → ratio 3.75
+    cells = fx.population(
+        [box(0, 0, 1000 / 3, 1000), box(1000 / 3, 0, 2000 / 3, 1000), box(2000 / 3, 0, 1000, 1000)],
+        [250.0, 250.0, 500.0],
+        support="carreau_200m",
+        households=[100.0, 100.0, 200.0],
+        poor_households=[50.0, 20.0, 20.0],
+    )
+    zones = ind.make_zones(COMMUNE, fx.qpv([box(0, 0, 1000 / 3, 1000)]))
+    need = ind.target_need(zones, {"population": cells}, "population", "menages_pauvres")
+    assert need.unit == "ménages" and need.rate_label == "part des ménages pauvres"
+    summary = ind.summarise_need(zones, need, "commune")
+    assert summary["need"] == pytest.approx(90.0) and summary["need_in_qpv"] == pytest.approx(50.0)
+    assert summary["share_in_qpv"] == pytest.approx(50 / 90)
+    assert summary["rate_qpv"] == pytest.approx(0.5) and summary["rate_hors_qpv"] == pytest.approx(40 / 300)
+    assert summary["equity_ratio"] == pytest.approx(3.75)
+
+
+def test_poor_households_need_without_filosofi_is_unavailable():
+    total = fx.population([box(0, 0, 1000, 1000)], [1000.0], support="commune")
+    zones = ind.make_zones(COMMUNE)
+    with pytest.raises(ind.NeedUnavailable, match=r"ménages pauvres inconnus : la population \(total communal\)"):
+        ind.target_need(zones, {"population": total}, "population", "menages_pauvres")
+
+
+def test_no_qpv_in_2024_says_so_instead_of_zero():
+    cells = fx.population([box(0, 0, 1000, 1000)], [1000.0], support="carreau_200m")
+    zones = ind.make_zones(COMMUNE, None)
+    need = ind.target_need(zones, {"population": cells}, "population", "tous")
+    reason = "sans objet : aucun QPV en 2024"
+    scoped = ind.summarise_need(zones, need, "qpv", no_qpv_reason=reason)
+    assert scoped["status"] == "no_qpv" and scoped["reason"].startswith(reason) and scoped["need_in_qpv"] is None
+    commune = ind.summarise_need(zones, need, "commune", no_qpv_reason=reason)
+    assert commune["need"] == pytest.approx(1000.0) and commune["share_in_qpv"] is None
+    assert commune["reason"].startswith(reason)
