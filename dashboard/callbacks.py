@@ -10,6 +10,8 @@ client-side callback applies the URL after load when the layout could not be bui
 
 from __future__ import annotations
 
+import json
+
 import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 
@@ -35,7 +37,7 @@ function(search, builtFor, options, current) {
         const byInsee = (options || []).find(o => String(o.label).includes('(' + t + ')'));
         t = byInsee ? byInsee.value : null;
     }
-    const tabs = ['carte', 'programmes', 'quartier', 'comparer', 'sources'];
+    const tabs = __TABS__;
     const v = q.get('v');
     let l = nu;
     const c = {}, bare = new Set();
@@ -52,7 +54,7 @@ function(search, builtFor, options, current) {
     }
     return [t || nu, l, tabs.includes(v) ? v : nu, {p: q.get('p'), m: q.get('m'), c: c, t: t || current}];
 }
-""".replace("__NONE__", maps.NO_CLASS)
+""".replace("__NONE__", maps.NO_CLASS).replace("__TABS__", json.dumps(list(i18n.TABS)))
 
 #: Writes the view into the address bar and the permalink (same text as maps.format_layers;
 #: commas and colons are left readable: ``?t=demo&l=qpv,flood:fort,flood:moyen``).

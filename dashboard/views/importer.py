@@ -159,15 +159,12 @@ def loaded(result: dict) -> tuple[dict | None, str | None, str]:
         count = i18n.plural(len(programme["measures"]), "mesure proposée", "mesures proposées")
         size = len(json.dumps(programme, ensure_ascii=False).encode())
         if size > REVIEW_MAX_BYTES:
-            return (
-                None,
-                (
-                    f"{result.get('file')} : {count}, trop pour la relecture à l'écran "
-                    f"({i18n.fmt_number(size / 1e6, 1)} Mo de brouillon ; {i18n.fmt_number(REVIEW_MAX_BYTES / 1e6, 1)} Mo "
-                    "au plus). Découpez le fichier, ou utilisez la commande import-programme."
-                ),
-                "",
+            weight, limit = i18n.fmt_number(size / 1e6, 1), i18n.fmt_number(REVIEW_MAX_BYTES / 1e6, 1)
+            too_big = (
+                f"{result.get('file')} : {count}, trop pour la relecture à l'écran ({weight} Mo de brouillon ; "
+                f"{limit} Mo au plus). Découpez le fichier, ou utilisez la commande import-programme."
             )
+            return None, too_big, ""
         seconds = i18n.fmt_number((result.get("ms") or 0) / 1000, 1)
         return programme, None, f"{result.get('file')} : {count} en {seconds} s. Relisez-les ci-dessous."
     message = body.get("error") or f"Envoi refusé par le serveur ({status})."
