@@ -21,6 +21,8 @@ _LAYER_OPTIONS = [{"label": "Sans lieu (non spatialisée)", "value": NO_LAYER}] 
     {"label": i18n.layer_label(layer), "value": layer} for layer in SELECTIONS
 ]
 _SCOPE_OPTIONS = [{"label": label, "value": key} for key, label in SCOPES.items()]
+_LABELS = i18n.DROPDOWN_LABELS
+_THEME_LABELS = {**_LABELS, "selected_count": "{num_selected} thèmes"}
 
 
 def control_id(kind: str, measure_id: str) -> dict:
@@ -81,8 +83,9 @@ def draft_row(measure: dict) -> html.Tr:
         id=control_id(kind, mid), value=value, type="text", debounce=True, placeholder=hint, className="import-input"
     )
     dropdown = lambda kind, options, value, **kw: dcc.Dropdown(  # noqa: E731
-        id=control_id(kind, mid), options=options, value=value, labels=i18n.DROPDOWN_LABELS, clearable=False, **kw
+        id=control_id(kind, mid), options=options, value=value, **{"clearable": False, "labels": _LABELS, **kw}
     )
+    themes = dropdown("themes", _THEME_OPTIONS, measure.get("themes", []), multi=True, labels=_THEME_LABELS)
     return html.Tr(
         [
             html.Td(
@@ -95,7 +98,7 @@ def draft_row(measure: dict) -> html.Tr:
             ),
             html.Td(
                 [
-                    labelled("Thèmes", dropdown("themes", _THEME_OPTIONS, measure.get("themes", []), multi=True)),
+                    labelled("Thèmes", themes),
                     labelled("Couche", dropdown("layer", _LAYER_OPTIONS, layer)),
                     labelled("Sélection", dropdown("select", select_options(layer), target.get("select"))),
                     labelled("Périmètre", dropdown("scope", _SCOPE_OPTIONS, target.get("scope"), disabled=not layer)),
@@ -107,7 +110,13 @@ def draft_row(measure: dict) -> html.Tr:
                     dcc.Checklist(
                         id=control_id("merge", mid), options=[{"label": " à fusionner", "value": mid}], value=[]
                     ),
-                    html.Button("Supprimer", id=control_id("delete", mid), n_clicks=0, className="btn import-delete"),
+                    html.Button(
+                        "Supprimer",
+                        id=control_id("delete", mid),
+                        n_clicks=0,
+                        className="btn import-delete",
+                        **{"aria-label": f"Supprimer la mesure de la ligne {measure.get('ligne') or '?'}"},
+                    ),
                 ]
             ),
         ],
