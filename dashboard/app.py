@@ -70,7 +70,7 @@ def create_app(store: Store | None = None, programmes_dir: Path | None = None) -
     app.layout = lambda: build_layout(data, _page_query())
     callbacks.register(app, data)
     api.register(server, data)
-    import_route.register(server, data.territory_ids)  # POST /api/import (the import screen's upload)
+    import_route.register(server, data)  # the import screen's upload and draft targets
     security.install(app)  # after every callback: the CSP carries the inline scripts' hashes
     # Dash registers the scripts it may serve when it first renders the page: render it now, or
     # a worker asked for a script before it served the page (another one did) refuses it.

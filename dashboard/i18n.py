@@ -25,6 +25,7 @@ TABS = {
     "quartier": "Mon quartier",
     "comparer": "Comparer",
     "sources": "Sources",
+    "importer": "Importer un programme",
 }
 
 #: Texts of the Dash dropdowns (English by default).

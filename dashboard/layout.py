@@ -22,7 +22,7 @@ from pipelines import settings
 from . import i18n, maps, state
 from .data import Data
 from .state import ViewState
-from .views import compare, national, place, programmes, sources
+from .views import compare, importer, national, place, programmes, sources
 from .views import map as map_view
 
 
@@ -62,6 +62,7 @@ def _map(data: Data, view: ViewState, viewport: dict) -> html.Div:
                     children=state.target_children(data, view.territory, view.programme, view.measure),
                 ),
                 dl.LayerGroup(id="map-place", children=[]),
+                dl.LayerGroup(id="map-import", children=[]),  # the import screen's draft targets
             ],
             # Initial view: the bounds, and their centre (dash-leaflet needs a centre to track the
             # viewport; an initial zoom would be re-applied after the fit and undo it).
@@ -170,6 +171,7 @@ def build_layout(data: Data, search: str = "") -> html.Div:
         "quartier": place.panel(props),
         "comparer": compare.panel(data, view),
         "sources": sources.panel(data, view),
+        "importer": importer.panel(view, options),
     }
     return html.Div(
         [

@@ -20,6 +20,7 @@ YAML model (see ``../shared/DESIGN.md``, section Measures)::
         figures: {jeunes: 200}
         non_spatial_reason: "…"        # required when there is no target
         same_as: other-measure-id      # a later passage repeating an earlier measure
+        section: "AXE 1 › Gérer avec sérieux"   # optional: where the measure sits in the text's outline
         draft: true                    # set by the importer on every measure it guessed
 
 A ``collectifs`` file has ``collectifs:`` (id, name, commune, insee, quote) instead of ``measures:``.
@@ -126,6 +127,7 @@ class Measure:
     non_spatial_reason: str | None = None
     same_as: str | None = None
     draft: bool = False
+    section: str | None = None  # the outline path above the measure in its text (``A › B``)
 
     @property
     def spatial(self) -> bool:
@@ -244,6 +246,7 @@ def _measure(raw: dict, where: str) -> Measure:
         non_spatial_reason=safe_yaml.text(raw, "non_spatial_reason", where),
         same_as=safe_yaml.text(raw, "same_as", where),
         draft=bool(raw.get("draft", False)),
+        section=safe_yaml.text(raw, "section", where),
     )
 
 

@@ -89,6 +89,23 @@ def _collective_problems(raw: dict, seed: str | None) -> list[str]:
     return problems
 
 
+def _seed_text(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) of a programme's source file, or (None, problem) when it cannot be read.
+
+    Read by the importer's own reader, so a source may be a text, PDF, HTML or Word file and its
+    quotes are compared with the same text the importer quoted from.
+    """
+    from .importer.readers import read_document  # lazy: the importer pulls its format libraries
+    from .importer.refusals import ImportRefused
+
+    try:
+        return read_document(path.read_bytes(), path.name), None
+    except OSError as exc:
+        return None, f"seed file `{path.name}` cannot be read ({exc.strerror or exc})"
+    except ImportRefused as exc:
+        return None, f"seed file unreadable, quotes not checked: {exc}"
+
+
 def _programme_problems(data: dict, seeds: Path, territories: set[str] | None) -> list[tuple[str, str]]:
     """(item id, problem) pairs for one parsed programme file; ``-`` is the programme itself."""
     out: list[tuple[str, str]] = []
@@ -102,7 +119,8 @@ def _programme_problems(data: dict, seeds: Path, territories: set[str] | None) -
     if data.get("source"):
         seed_path = seeds / str(data["source"])
         if seed_path.is_file():
-            seed = seed_path.read_text(encoding="utf-8-sig")
+            seed, problem = _seed_text(seed_path)
+            out += [("-", problem)] if problem else []
         else:
             out.append(("-", f"seed file `{data['source']}` not found in {seeds}"))
     named = ([data["territory"]] if data.get("territory") else []) + list(data.get("applies_to") or [])

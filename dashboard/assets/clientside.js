@@ -21,7 +21,7 @@
                 const byInsee = (options || []).find(o => String(o.label).includes('(' + t + ')'));
                 t = byInsee ? byInsee.value : null;
             }
-            const tabs = ['carte', 'programmes', 'quartier', 'comparer', 'sources'];
+            const tabs = ['carte', 'programmes', 'quartier', 'comparer', 'sources', 'importer'];  // i18n.TABS
             const v = q.get('v');
             let l = nu;
             const c = {}, bare = new Set();

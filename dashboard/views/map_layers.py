@@ -71,14 +71,22 @@ def geojson_layer(data: Data, territory: str, layer: str, band: int, slugs: list
 
 def target_layer(territory: str, programme_id: str, measure_id: str) -> dl.GeoJSON:
     query = urlencode({"programme": programme_id, "measure": measure_id})
+    return target_geojson(f"/carto/{territory}/target/1.geojson?{query}")
+
+
+def target_geojson(url: str, component_id: str = "gj-target", class_name: str | None = None) -> dl.GeoJSON:
+    """A target drawn in the target pane from ``url``; ``class_name`` is set on each of its paths."""
+    styles = STYLES["target"]
+    if class_name:
+        styles = {key: {**style, "className": class_name} for key, style in styles.items()}
     return dl.GeoJSON(
-        id="gj-target",
-        url=f"/carto/{territory}/target/1.geojson?{query}",
+        id=component_id,
+        url=url,
         pane=pane_name("target"),
         style={"variable": "cartopolis.style"},
         pointToLayer={"variable": "cartopolis.point"},
         onEachFeature={"variable": "cartopolis.tooltip"},
-        hideout={"styles": STYLES["target"], "pane": pane_name("target")},
+        hideout={"styles": styles, "pane": pane_name("target")},
     )
 
 

@@ -15,7 +15,7 @@ Layers, each its own module:
 from __future__ import annotations
 
 from .draft import extract_figures, import_programme
-from .output import draft_from_bytes, dump_programme, import_programme_file, public
+from .output import draft_from_bytes, draft_header, dump_programme, import_programme_file, public
 from .readers import FORMATS, detect_format, read_document
 from .refusals import MAX_FILE_BYTES, ImportRefused
 from .targets import QpvInfo, propose_target, territory_qpv
@@ -27,6 +27,7 @@ __all__ = [
     "QpvInfo",
     "detect_format",
     "draft_from_bytes",
+    "draft_header",
     "dump_programme",
     "extract_figures",
     "import_programme",

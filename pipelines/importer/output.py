@@ -10,6 +10,7 @@ from pathlib import Path
 from .draft import import_programme
 from .readers import read_document
 from .refusals import ImportRefused
+from .targets import QpvInfo
 
 _PLAIN = re.compile(r"[a-z0-9][a-z0-9_\-]*")
 
@@ -63,8 +64,21 @@ def public(programme: dict) -> dict:
     return out
 
 
-def draft_from_bytes(data: bytes, name: str, *, territory: str, fmt: str | None = None) -> dict:
+def draft_header(source_name: str) -> str:
+    """The comment lines a draft YAML starts with: where it comes from and what to review."""
+    return (
+        f"# Brouillon importé de {source_name} le {time.strftime('%Y-%m-%d')} : tout sauf les citations est deviné\n"
+        "# (draft: true). Relire titres, thèmes et cibles, puis retirer draft et lancer check-programmes.\n"
+    )
+
+
+def draft_from_bytes(
+    data: bytes, name: str, *, territory: str, fmt: str | None = None, qpv: QpvInfo | None = None
+) -> dict:
     """Read a programme file's bytes (any format) and draft it.
+
+    ``qpv`` is the territory's 2024 QPV (default: :func:`~pipelines.importer.targets.territory_qpv`).
+    The text read is kept under ``_text`` (dropped by :func:`public`, like every ``_`` key).
 
     Raises
     ------
@@ -73,7 +87,8 @@ def draft_from_bytes(data: bytes, name: str, *, territory: str, fmt: str | None 
         when the text holds no measure.
     """
     text = read_document(data, name, fmt)
-    draft = import_programme(text, territory=territory, source_name=name)
+    draft = import_programme(text, territory=territory, source_name=name, qpv=qpv)
+    draft["_text"] = text
     if not draft["measures"]:
         raise ImportRefused(
             "no_measure",
@@ -115,10 +130,6 @@ def import_programme_file(
                 measure["section"] = " › ".join(measure["section"].split(" › ")[: max(section_depth, 0)])
                 if not measure["section"]:
                     del measure["section"]
-    header = (
-        f"# Brouillon importé de {path.name} le {time.strftime('%Y-%m-%d')} : tout sauf les citations est deviné\n"
-        "# (draft: true). Relire titres, thèmes et cibles, puis retirer draft et lancer check-programmes.\n"
-    )
     with atomic_path(Path(out)) as tmp:
-        tmp.write_text(header + dump_programme(public(draft)), "utf-8")
+        tmp.write_text(draft_header(path.name) + dump_programme(public(draft)), "utf-8")
     return Path(out)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .._text import flat
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 _FLOOD = re.compile(
     r"\b(inond\w*|anti inondation\w*|crues?|ruissel\w*|ppri|zones? inondables?|submersions?|debordements?|"
@@ -42,15 +46,19 @@ class QpvInfo:
 
 
 @functools.lru_cache(maxsize=64)
-def territory_qpv(territory: str) -> QpvInfo:
-    """Whether ``territory`` has a 2024 QPV, and their names (for "named QPV" matching)."""
+def territory_qpv(territory: str, store: Store | None = None) -> QpvInfo:
+    """Whether ``territory`` has a 2024 QPV, and their names (for "named QPV" matching).
+
+    ``store`` (a :class:`pipelines.store.Store`) is where the territory was built; default the
+    one of ``CARTOPOLIS_DATA``. The dashboard passes the store its app was created on.
+    """
     from ..catalog import Catalog
     from ..errors import CartopolisError
     from ..settings import mirror_dir
     from ..store import Store
 
     try:
-        store = Store()
+        store = store if store is not None else Store()
         manifest = store.manifest(territory)
     except (CartopolisError, OSError, ValueError, KeyError):
         manifest = {}
