@@ -18,7 +18,7 @@ from pathlib import Path
 from .catalog import Catalog, Territory
 from .errors import CartopolisError, LayerUnavailable
 from .layers import BuildContext, LayerResult, builder
-from .schemas import CONTEXT_LAYERS, LAYERS
+from .schemas import CONTEXT_LAYERS, LAYERS, use_crs
 from .store import Store
 
 FICTIONAL_PROVENANCE = {
@@ -80,17 +80,32 @@ def build_territory(
     log: Callable[[str], None] = print,
     on_layer: Callable[[LayerOutcome], None] | None = None,
 ) -> list[LayerOutcome]:
-    """Build every layer of ``territory`` (or those in ``only``) and record each in the manifest."""
-    store.write_territory(
-        territory.id,
-        {
-            "insee": territory.insee,
-            "name": territory.name,
-            "departement": territory.departement,
-            "fictional": territory.fictional,
-            "programmes": list(territory.programmes),
-        },
-    )
+    """Build every layer of ``territory`` (or those in ``only``) and record each in the manifest.
+
+    Layers are built and stored in the territory's CRS (:attr:`Territory.crs`).
+    """
+    store.write_territory(territory.id, territory_record(territory))
+    with use_crs(territory.crs):
+        return _build_layers(
+            territory, catalog, store, offline=offline, mirror=mirror, only=only, log=log, on_layer=on_layer
+        )
+
+
+def territory_record(territory: Territory) -> dict:
+    """What the store records of a territory: codes, name, CRS, whether declared, the sources of each layer."""
+    return {
+        "insee": territory.insee,
+        "name": territory.name,
+        "departement": territory.departement,
+        "crs": territory.crs,
+        "declared": territory.declared,
+        "fictional": territory.fictional,
+        "programmes": list(territory.programmes),
+        "sources": {layer: list(ids) for layer, ids in territory.layers.items()},
+    }
+
+
+def _build_layers(territory, catalog, store, *, offline, mirror, only, log, on_layer) -> list[LayerOutcome]:
     ctx = BuildContext(territory, catalog, offline=offline, mirror=mirror, log=log)
     layers = [layer for layer in (*LAYERS, *CONTEXT_LAYERS) if not only or layer in only]
     if "commune" not in layers:  # every layer is clipped to the commune: read the stored one

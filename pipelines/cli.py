@@ -76,6 +76,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         task = progress.add_task("construction", total=steps)
         for territory in territories:
             progress.console.rule(f"{territory.name} ({territory.id}, {territory.insee})")
+            if territory.note:
+                progress.console.print(f"  [cyan]{territory.note}[/]")
             progress.update(task, description=f"{territory.id}")
 
             def show(outcome, _progress=progress, _task=task):

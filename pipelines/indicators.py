@@ -1,6 +1,7 @@
 """Indicators: zones × layers → numbers, and the need behind each measure. Pure, vectorised, no I/O.
 
-Everything is computed in Lambert-93 (EPSG:2154, metres). Zones are the QPV of a commune (each
+Everything is computed in the territory's projected CRS, in metres (Lambert-93, EPSG:2154, in
+metropolitan France; the local UTM overseas). Zones are the QPV of a commune (each
 clipped to the commune), ``hors_qpv`` (the commune minus its QPV) and ``commune``
 (:func:`make_zones`). Every function takes GeoDataFrames and returns pandas objects indexed or
 keyed by ``zone_id``.
@@ -69,7 +70,7 @@ def make_zones(commune: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame | None = None) -
     Parameters
     ----------
     commune : GeoDataFrame
-        The commune layer (one row or several parts), EPSG:2154.
+        The commune layer (one row or several parts), in the territory's projected CRS (m).
     qpv : GeoDataFrame, optional
         The qpv layer (full contours, possibly null geometries). A QPV keeps the part inside the
         commune when that part is at least :data:`MIN_QPV_AREA_M2`.
@@ -86,7 +87,7 @@ def make_zones(commune: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame | None = None) -
     name = str(commune["name"].iloc[0]) if "name" in commune and len(commune) else "commune"
     rows = []
     if qpv is not None and len(qpv):
-        _check_crs(qpv, "qpv")
+        _check_crs(qpv, "qpv", commune.crs)
         has_shape = qpv.geometry.notna().to_numpy() & ~qpv.geometry.is_empty.to_numpy()
         qpv = qpv[has_shape]
         clipped = shapely.intersection(shapely.make_valid(qpv.geometry.to_numpy()), outline)
@@ -124,9 +125,12 @@ def _polygonal(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _check_crs(frame: gpd.GeoDataFrame, what: str) -> None:
-    if frame.crs is None or frame.crs.to_epsg() != 2154:
-        raise ValueError(f"{what}: CRS is {frame.crs}; indicators are computed in EPSG:2154 only")
+def _check_crs(frame: gpd.GeoDataFrame, what: str, crs=None) -> None:
+    """Indicators are computed in a projected CRS in metres: the territory's (``crs``, when given, must match)."""
+    if frame.crs is None or not frame.crs.is_projected or frame.crs.axis_info[0].unit_name != "metre":
+        raise ValueError(f"{what}: CRS is {frame.crs}; indicators are computed in a projected CRS in metres")
+    if crs is not None and frame.crs != crs:
+        raise ValueError(f"{what}: CRS is {frame.crs.to_string()}; expected the territory's {crs}")
 
 
 # -- vectorised overlay primitives ------------------------------------------------------------
@@ -638,7 +642,7 @@ def compute_indicators(
     zones : GeoDataFrame
         From :func:`make_zones`.
     layers : dict
-        Layer name → GeoDataFrame (EPSG:2154), only the layers that are ``ok``.
+        Layer name → GeoDataFrame (the zones' CRS), only the layers that are ``ok``.
     flood_scenarios : iterable of str, optional
         Scenarios present in the flood source (manifest ``scenarios_present``).
 

@@ -2,7 +2,8 @@
 
 Every write is atomic (temporary file in the same folder, fsync, rename): a failure mid-write
 leaves the previous version intact. The manifest records, for each layer, its status (``ok``,
-``unavailable`` or ``error``), rows, bbox, CRS, sha256 of the file, source ids, provenance
+``unavailable`` or ``error``), rows, bbox, CRS (the territory's: ``manifest["territory"]["crs"]``,
+EPSG:2154 unless recorded otherwise), sha256 of the file, source ids, provenance
 (``real`` or ``fictional``, publishers, licences, vintages), the reason when not ok, when it was
 built and by which pipeline version.
 
@@ -26,7 +27,7 @@ import pandas as pd
 from . import __version__, settings
 from .errors import CartopolisError
 from .fetch import sha256_path
-from .schemas import validate
+from .schemas import same_crs, validate
 
 MANIFEST = "manifest.json"
 STATUSES = ("ok", "unavailable", "error")
@@ -92,12 +93,21 @@ class Store:
                 f"`python -m pipelines build --territory {territory}`"
             ) from None
 
+    def territory_crs(self, territory: str) -> str:
+        """The CRS the layers of ``territory`` are stored in (recorded in its manifest; EPSG:2154 by default)."""
+        path = self.folder(territory) / MANIFEST
+        try:
+            info = json.loads(path.read_text(encoding="utf-8")).get("territory", {})
+        except FileNotFoundError:
+            return settings.CRS_L93
+        return info.get("crs") or settings.CRS_L93
+
     def read_layer(
         self,
         territory: str,
         layer: str,
         *,
-        crs: str = settings.CRS_L93,
+        crs: str | None = None,
         simplify_m: float | None = None,
         columns: list[str] | None = None,
     ) -> gpd.GeoDataFrame:
@@ -106,11 +116,11 @@ class Store:
         Parameters
         ----------
         territory, layer : str
-        crs : str
-            Output CRS (``EPSG:4326`` for the browser).
+        crs : str, optional
+            Output CRS (``EPSG:4326`` for the browser); default: as stored (the territory's CRS).
         simplify_m : float, optional
-            Douglas-Peucker tolerance in metres, applied in Lambert-93 before reprojection
-            (topology preserved).
+            Douglas-Peucker tolerance in metres, applied in the stored (projected) CRS before
+            reprojection (topology preserved).
         columns : list of str, optional
             Attribute columns to read (geometry always included).
         """
@@ -120,7 +130,7 @@ class Store:
         frame = gpd.read_parquet(path, columns=None if columns is None else [*columns, "geometry"])
         if simplify_m:
             frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
-        if crs and frame.crs is not None and frame.crs.to_string() != crs:
+        if crs and frame.crs is not None and not same_crs(frame.crs, crs):
             frame = frame.to_crs(crs)
         return frame
 
@@ -156,7 +166,8 @@ class Store:
         ``entry`` carries ``sources``, ``provenance`` and optional ``notes``; rows, bbox, crs,
         sha256, built_at and the pipeline version are added here. Returns the manifest entry.
         """
-        frame = validate(layer, frame)
+        crs = self.territory_crs(territory)
+        frame = validate(layer, frame, crs)
         path = self.layer_path(territory, layer)
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False, compression="zstd")
@@ -166,7 +177,7 @@ class Store:
             "status": "ok",
             "rows": int(len(frame)),
             "file": path.name,
-            "crs": settings.CRS_L93,
+            "crs": crs,
             "bbox": None if bounds is None else [round(float(v), 2) for v in bounds],
             "sha256": sha256_path(path),
             "built_at": now_iso(),
@@ -194,22 +205,29 @@ class Store:
         """Record the non-spatial tables (name → status, rows, file or reason) as ``manifest["tables"]``."""
         return self._update_manifest(territory, tables=tables)
 
-    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame) -> Path:
-        """Write a spatial table that is not a layer (the national overview) atomically, in EPSG:2154."""
-        if frame.crs is None or frame.crs.to_epsg() != 2154:
-            raise CartopolisError(f"table `{folder}/{name}`: CRS must be {settings.CRS_L93}, not {frame.crs}")
+    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame, crs: str = settings.CRS_L93) -> Path:
+        """Write a spatial table that is not a layer (the national overview) atomically, in ``crs``.
+
+        EPSG:2154 by default; a table spanning overseas France is stored in EPSG:4326 (its
+        measures computed beforehand in each territory's own CRS).
+        """
+        if not same_crs(frame.crs, crs):
+            raise CartopolisError(f"table `{folder}/{name}`: CRS must be {crs}, not {frame.crs}")
         path = self.folder(folder) / f"{name}.parquet"
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False, compression="zstd")
         return path
 
-    def read_geotable(self, folder: str, name: str, *, crs: str = settings.CRS_L93) -> gpd.GeoDataFrame:
-        """Read a table written by :meth:`write_geotable` (raises CartopolisError when absent)."""
+    def read_geotable(self, folder: str, name: str, *, crs: str | None = None) -> gpd.GeoDataFrame:
+        """Read a table written by :meth:`write_geotable`, in ``crs`` (default: as stored).
+
+        Raises CartopolisError when the table is absent.
+        """
         path = self.folder(folder) / f"{name}.parquet"
         if not path.exists():
             raise CartopolisError(f"table `{folder}/{name}` is not in the store (`{path}`): run a build")
         frame = gpd.read_parquet(path)
-        return frame if crs == settings.CRS_L93 else frame.to_crs(crs)
+        return frame if not crs or same_crs(frame.crs, crs) else frame.to_crs(crs)
 
     def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
         """Write a non-spatial table atomically (``indicators``, ``measures``)."""

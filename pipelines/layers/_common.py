@@ -12,12 +12,13 @@ import shapely
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
-from ..settings import CONTEXT_BUFFER_M, CRS_L93
+from ..schemas import same_crs, territory_crs
+from ..settings import CONTEXT_BUFFER_M
 
 
 @dataclass
 class LayerResult:
-    """A built layer: the frame (EPSG:2154, schema-valid), the source ids used, notes for the log.
+    """A built layer: the frame (territory's CRS, schema-valid), the source ids used, notes for the log.
 
     ``notes`` are French sentences shown in the manifest and the UI ("scénarios moyen et faible
     absents de la source"); ``extra`` holds machine-readable facts for the manifest
@@ -39,8 +40,13 @@ class BuildContext:
     offline: bool = True
     mirror: Path | None = None
     cache: Path | None = None
-    commune: gpd.GeoDataFrame | None = None  # built first, in EPSG:2154
+    commune: gpd.GeoDataFrame | None = None  # built first, in the territory's CRS
     log: Callable[[str], None] = print
+
+    @property
+    def crs(self) -> str:
+        """The territory's CRS (EPSG:2154 in metropolitan France, the local UTM overseas)."""
+        return self.territory.crs
 
     def sources(self, layer: str) -> list[Source]:
         """The catalog sources declared for ``layer`` in territories.yaml, in order of preference."""
@@ -78,7 +84,7 @@ class BuildContext:
 
     @property
     def area_of_interest(self) -> shapely.Geometry:
-        """The commune boundary buffered by the context distance (EPSG:2154)."""
+        """The commune boundary buffered by the context distance (territory's CRS, m)."""
         if self.commune is None or self.commune.empty:
             raise LayerUnavailable("commune non construite : impossible de découper la couche")
         return self.commune.geometry.union_all().buffer(CONTEXT_BUFFER_M)
@@ -96,11 +102,19 @@ def unavailable(territory: Territory, layer: str, missing: list[Source], *, offl
     return LayerUnavailable(reason.strip(), [s.url for s in missing])
 
 
-def to_l93(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
-    """Reproject to Lambert-93; fail with the file name when the CRS is missing."""
+def to_territory_crs(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
+    """Reproject to the territory's CRS (:func:`~pipelines.schemas.territory_crs`).
+
+    Fails with the file name when the frame has no CRS.
+    """
     if frame.crs is None:
         raise SourceFormatError(f"`{where}` has no CRS (.prj missing?); expected a declared CRS")
-    return frame if frame.crs.to_epsg() == 2154 else frame.to_crs(CRS_L93)
+    crs = territory_crs()
+    return frame if same_crs(frame.crs, crs) else frame.to_crs(crs)
+
+
+#: Former name, kept while modules edited elsewhere move to :func:`to_territory_crs`.
+to_l93 = to_territory_crs
 
 
 def require_geometries(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import LayerUnavailable, SourceFormatError
-from ._common import BuildContext, LayerResult, make_valid, to_l93
+from ._common import BuildContext, LayerResult, make_valid, to_territory_crs
 
 #: format → (insee column, name column, population column or None)
 _COLUMNS = {
@@ -59,7 +59,7 @@ def read_communes(path: Path, fmt: str, insee: str) -> gpd.GeoDataFrame:
         geometry=rows.geometry.to_numpy(),
         crs=frame.crs,
     )
-    return make_valid(to_l93(out, path))
+    return make_valid(to_territory_crs(out, path))
 
 
 def build(ctx: BuildContext) -> LayerResult:

@@ -34,10 +34,10 @@ import shapely
 from pyproj import CRS
 
 from ..errors import SourceFormatError
-from ..schemas import FLOOD_SCENARIOS, validate
+from ..schemas import FLOOD_SCENARIOS, territory_crs, validate
 from ..settings import CRS_L93
 from ._archive import Archive, open_archive
-from ._common import BuildContext, LayerResult, clip, make_valid, require_geometries, to_l93
+from ._common import BuildContext, LayerResult, clip, make_valid, require_geometries, to_territory_crs
 
 #: ``n_tri_<name>_inondable_<type>_<scenario>[_<river>]_s_<ddd>.shp`` (département zips) or
 #: ``n_inondable_<type>_<scenario>_s.shp`` (national delivery), matched case-insensitively. The
@@ -80,7 +80,7 @@ def read_tri_layer(archive: Archive, member: str, area: shapely.Geometry | None 
         raise SourceFormatError(f"`{where}`: not a TRI layer of scenario 01For, 02Moy, 03Mcc or 04Fai")
     if archive.sibling(member, ".prj") is None:
         raise SourceFormatError(f"`{where}`: no .prj next to the shapefile; expected Lambert-93 (EPSG:2154)")
-    bbox = None if area is None else gpd.GeoSeries([area], crs=CRS_L93)
+    bbox = None if area is None else gpd.GeoSeries([area], crs=territory_crs())
     try:
         frame = gpd.read_file(archive.uri(member), bbox=bbox)
     except Exception as exc:  # noqa: BLE001 - pyogrio errors name the /vsizip/ path at best
@@ -98,7 +98,7 @@ def read_tri_layer(archive: Archive, member: str, area: shapely.Geometry | None 
         geometry=frame.geometry,
         crs=frame.crs,
     )
-    return make_valid(to_l93(out, where))
+    return make_valid(to_territory_crs(out, where))
 
 
 def _declare_l93(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -161,7 +161,7 @@ def read_tri(path: Path, area: shapely.Geometry | None = None, log=print) -> gpd
 
 def _read_layers(archive: Archive, members: list[str], area: shapely.Geometry | None) -> gpd.GeoDataFrame:
     frames = [read_tri_layer(archive, m, area) for m in members]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS_L93)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=territory_crs())
 
 
 #: The format this module reads.
@@ -205,7 +205,7 @@ def build(ctx: BuildContext) -> LayerResult:
         frames.append(make_valid(clip(zones, area)))
         used.append(source.id)
     extra, notes = scenario_report(layers)
-    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS_L93)
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=territory_crs())
     extra["tri"] = sorted(set(frame["tri_name"]))
     if frame.empty:
         notes.append("aucune zone inondable du TRI dans la commune et ses 500 m de contexte")

@@ -38,9 +38,9 @@ import shapely
 
 from ..catalog import Source
 from ..errors import LayerUnavailable, SourceFormatError
-from ..settings import CRS_L93
+from ..schemas import territory_crs
 from ._archive import open_archive
-from ._common import BuildContext, LayerResult, make_valid, to_l93
+from ._common import BuildContext, LayerResult, make_valid, to_territory_crs
 from .commune import read_communes
 
 #: Years between a census and the IRIS geography it is published on (RP 2014 → IRIS 2016).
@@ -97,7 +97,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
     """
     uri = _vector_uri(path, r".+\.gpkg", "filosofi-grid")
     try:
-        frame = gpd.read_file(uri, bbox=gpd.GeoSeries([area], crs=CRS_L93))
+        frame = gpd.read_file(uri, bbox=gpd.GeoSeries([area], crs=territory_crs()))
     except Exception as exc:  # noqa: BLE001 - pyogrio errors carry no file name
         raise SourceFormatError(f"`{uri}`: cannot read as a Filosofi grid ({exc})") from None
     cell = _field(frame.columns, ("idcar_200m", "idcar_1km", "idcar_nat"))
@@ -106,7 +106,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
         raise SourceFormatError(
             f"`{uri}`: Filosofi grid needs `idcar_200m`/`idcar_1km` and `ind`; got {list(frame.columns)}"
         )
-    frame = to_l93(frame, uri)
+    frame = to_territory_crs(frame, uri)
     frame = frame[frame.intersects(area)]
     households, poor = _field(frame.columns, ("men",)), _field(frame.columns, ("men_pauv",))
     out = gpd.GeoDataFrame(
@@ -118,7 +118,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
             "poor_households": pd.to_numeric(frame[poor]).to_numpy(float) if poor else np.nan,
         },
         geometry=frame.geometry.to_numpy(),
-        crs=CRS_L93,
+        crs=territory_crs(),
     )
     return make_valid(out).sort_values("cell_id", ignore_index=True)
 
@@ -172,7 +172,7 @@ def read_iris_contours(path: Path, fmt: str, insee: str, vintage: int | None) ->
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
-    return make_valid(to_l93(out, uri)).sort_values("cell_id", ignore_index=True)
+    return make_valid(to_territory_crs(out, uri)).sort_values("cell_id", ignore_index=True)
 
 
 def read_iris_population(path: Path, fmt: str) -> tuple[pd.DataFrame, int]:
@@ -223,7 +223,7 @@ def _commune_row(ctx: BuildContext, total: float) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"cell_id": [ctx.territory.insee], "population": [float(total)], "support": ["commune"]},
         geometry=[ctx.commune.geometry.union_all()],
-        crs=CRS_L93,
+        crs=territory_crs(),
     )
 
 

@@ -86,6 +86,6 @@ def test_unknown_layer_and_duplicate_territory(tmp_path: Path):
         load_territories(write(tmp_path, "t2.yaml", text))
 
 
-def test_unknown_territory_lists_known_ones():
-    with pytest.raises(CatalogError, match="unknown territory `atlantis`; known: ales"):
+def test_unknown_territory_names_the_closest_communes(mirror):
+    with pytest.raises(CatalogError, match=r"no commune named « atlantis ».*closest names:\n  - Plantis — INSEE 61331"):
         Catalog.load().territory("atlantis")
