@@ -24,6 +24,9 @@ STATUS_STYLE = {"ok": "green", "unavailable": "yellow", "error": "bold red"}
 def cmd_sources(args: argparse.Namespace, console: Console) -> int:
     catalog = Catalog.load()
     mirror = Path(args.mirror) if args.mirror else settings.mirror_dir()
+    for territory in catalog.territories.values():  # the declared towns' sources made from templates
+        for layer in territory.layers:
+            catalog.sources_for(territory, layer)
     rows = []
     for source in catalog.sources.values():
         found = locate(source, mirror=mirror)
@@ -42,8 +45,10 @@ def cmd_sources(args: argparse.Namespace, console: Console) -> int:
                 "path": str(found.path) if found.path else None,
             }
         )
+    templates = [{"id": t.source.id, "title": t.source.title, "url": t.source.url} for t in catalog.templates]
     if args.json:
-        print(json.dumps({"mirror": str(mirror) if mirror else None, "sources": rows}, ensure_ascii=False, indent=2))
+        data = {"mirror": str(mirror) if mirror else None, "sources": rows, "templates": templates}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     table = Table(title=f"Sources ({len(rows)}) — miroir : {mirror or 'aucun'}")
     for col in ("id", "format", "resolution", "url"):
@@ -52,6 +57,7 @@ def cmd_sources(args: argparse.Namespace, console: Console) -> int:
         style = {"mirror": "green", "cache": "cyan", "missing": "yellow"}[row["resolution"]]
         table.add_row(row["id"], row["format"], f"[{style}]{row['resolution']}[/]", row["url"])
     console.print(table)
+    console.print(f"{len(templates)} modèles de sources nationales : " + ", ".join(t["id"] for t in templates))
     return 0
 
 

