@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,3 +155,54 @@ def clip(frame: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
     """Keep the features intersecting ``area`` and cut them to it (index query first, then clip)."""
     hits = frame.sindex.query(area, predicate="intersects")
     return gpd.clip(frame.iloc[hits], area, keep_geom_type=True)
+
+
+#: How many file reads :func:`read_once` keeps per process (the national files are a handful).
+READ_ONCE_ENTRIES = 8
+_READS: OrderedDict[tuple, object] = OrderedDict()
+_READS_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple:
+    """Path and content fingerprint of a file or folder (size and mtime of every file).
+
+    Cheap where a sha256 is not: the fetcher has already checked the declared sha256 of the path
+    it returned, and a changed file changes its size or mtime.
+    """
+    path = Path(path).resolve()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return (str(path), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+
+
+def read_once(reader: Callable) -> Callable:
+    """Decorate a reader ``reader(path, *args)`` so that a process reads each file once.
+
+    A national build runs hundreds of territories on each Dask worker: the national files
+    (communes, QPV 2015, the 2024 list) are read on the first territory and then served from
+    memory. The key is the file's path and fingerprint, the other arguments and the territory's
+    CRS (the reader may project). The result is shared: callers must not modify it in place.
+    """
+
+    @functools.wraps(reader)
+    def wrapper(path, *args, **kwargs):
+        key = (
+            reader.__module__,
+            reader.__qualname__,
+            _file_key(path),
+            args,
+            tuple(sorted(kwargs.items())),
+            territory_crs(),
+        )
+        with _READS_LOCK:
+            if key in _READS:
+                _READS.move_to_end(key)
+                return _READS[key]
+        value = reader(path, *args, **kwargs)
+        with _READS_LOCK:
+            _READS[key] = value
+            while len(_READS) > READ_ONCE_ENTRIES:
+                _READS.popitem(last=False)
+        return value
+
+    wrapper.cache_clear = _READS.clear  # type: ignore[attr-defined]
+    return wrapper
