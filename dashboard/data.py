@@ -20,6 +20,7 @@ from pipelines import measures as measures_model
 from pipelines import settings
 from pipelines.errors import CartopolisError
 from pipelines.store import MANIFEST, Store
+from pipelines.transaction import SERVED_STATUSES
 
 from . import maps
 
@@ -98,7 +99,8 @@ class Data:
 
     def layer_ok(self, territory: str, layer: str) -> bool:
         entry = self.layer_entry(territory, layer)
-        return bool(entry) and entry.get("status") == "ok" and self.store.layer_path(territory, layer).exists()
+        served = bool(entry) and entry.get("status") in SERVED_STATUSES  # stale: the last good version
+        return served and self.store.layer_path(territory, layer).exists()
 
     def _version(self, territory: str, layer: str) -> str:
         entry = self.layer_entry(territory, layer) or {}

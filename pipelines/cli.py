@@ -1,4 +1,15 @@
-"""``python -m pipelines …``: sources, build, territories, check-programmes, import-programme."""
+"""``python -m pipelines …``: sources, build, territories, check-programmes, import-programme.
+
+Exit codes, one per kind of failure (documented in the README):
+
+- 0: done (a layer without source is ``unavailable``, which is not a failure);
+- 1 (:data:`EXIT_LAYER_FAILED`): built and published, but a layer failed (it kept its last good
+  version, ``stale``, or has none, ``error``); ``check-programmes`` found problems;
+- 2 (:data:`EXIT_USAGE`): the command line is wrong (option, territory, layer, missing mirror);
+- 3 (:data:`EXIT_CATALOG`): ``geodata/sources.yaml`` or ``territories.yaml`` is invalid;
+- 4 (:data:`EXIT_NOTHING_BUILT`): nothing was published or written (store read-only, full or not
+  a folder; an input that holds nothing to import).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +25,12 @@ from rich.table import Table
 
 from . import settings
 from .catalog import Catalog
-from .errors import CartopolisError
+from .errors import CartopolisError, CatalogError, UsageError
 from .fetch import locate
 from .store import Store
 
-STATUS_STYLE = {"ok": "green", "unavailable": "yellow", "error": "bold red"}
+STATUS_STYLE = {"ok": "green", "stale": "bold magenta", "unavailable": "yellow", "error": "bold red"}
+EXIT_OK, EXIT_LAYER_FAILED, EXIT_USAGE, EXIT_CATALOG, EXIT_NOTHING_BUILT = 0, 1, 2, 3, 4
 
 
 def cmd_sources(args: argparse.Namespace, console: Console) -> int:
@@ -69,8 +81,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     store = Store(args.data) if args.data else Store()
     mirror = Path(args.mirror).resolve() if args.mirror else settings.mirror_dir()
     if args.only and args.only not in (*LAYERS, *CONTEXT_LAYERS):
-        console.print(f"[red]unknown layer `{args.only}`; known: {', '.join((*LAYERS, *CONTEXT_LAYERS))}[/]")
-        return 2
+        raise UsageError(f"unknown layer `{args.only}`; known: {', '.join((*LAYERS, *CONTEXT_LAYERS))}")
     keys = list(catalog.territories) if args.territory == "all" else [args.territory]
     territories = [catalog.territory(k) for k in keys]
     outcomes = []
@@ -102,6 +113,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 offline=args.offline,
                 mirror=mirror,
                 only=[args.only] if args.only else None,
+                accept_shrink=args.accept_shrink,
                 log=lambda msg, _progress=progress: _progress.console.print(f"  [dim]{msg}[/]", highlight=False),
                 on_layer=show,
             )
@@ -121,7 +133,11 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         style = STATUS_STYLE[o.status]
         table.add_row(o.territory, o.layer, f"[{style}]{o.status}[/]", str(o.rows), f"{o.seconds:.1f}", o.reason[:160])
     console.print(table)
-    return 1 if any(o.status == "error" for o in outcomes) else 0
+    failed = [o for o in outcomes if o.status in ("error", "stale")]
+    for o in failed:
+        kept = "last good version kept" if o.status == "stale" else "no previous version"
+        console.print(f"[bold red]failed:[/] {o.territory}/{o.layer} ({kept}): {o.reason}", highlight=False)
+    return EXIT_LAYER_FAILED if failed else EXIT_OK
 
 
 def cmd_territories(args: argparse.Namespace, console: Console) -> int:
@@ -154,9 +170,31 @@ def cmd_check_programmes(args: argparse.Namespace, console: Console) -> int:
 def cmd_import_programme(args: argparse.Namespace, console: Console) -> int:
     from .importer import import_programme_file
 
-    out = import_programme_file(Path(args.file), territory=args.territory, out=Path(args.out))
+    source = Path(args.file)
+    if source.is_file() and not source.read_bytes().strip():
+        raise CartopolisError(
+            f"`{source}` is empty: give the programme's text (.txt, .md, .pdf, .html): no draft written"
+        )
+    out = import_programme_file(source, territory=args.territory, out=Path(args.out))
+    if not _draft_measures(out):
+        out.unlink(missing_ok=True)
+        raise CartopolisError(
+            f"`{source}`: no measure found (empty text, or headings only): give the programme's full text; "
+            "no draft written"
+        )
     console.print(f"brouillon écrit : {out}")
-    return 0
+    return EXIT_OK
+
+
+def _draft_measures(path: Path) -> int:
+    """How many measures a written draft holds (0 when it cannot be read back)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return 0
+    return len(data.get("measures") or []) if isinstance(data, dict) else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -171,6 +209,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="never download; read the mirror and the cache only")
     p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
     p.add_argument("--only", help="build this layer only")
+    p.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="publish a layer even when it lost more than 25 %% of its rows or area against its last good build",
+    )
     p.add_argument("--data", help="store folder (default: CARTOPOLIS_DATA or geodata/layers)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("territories", help="find any French commune by name or INSEE code")
@@ -189,15 +232,31 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def exit_code(exc: CartopolisError) -> int:
+    """The exit code of a failure (see the module docstring)."""
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, CatalogError):
+        return EXIT_CATALOG
+    return EXIT_NOTHING_BUILT
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse printed the usage
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     # a wide console when piped (CI logs), so that the summary table keeps its reasons readable
     console = Console(width=None if sys.stdout.isatty() else 160)
     try:
         return args.func(args, console)
     except CartopolisError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return 2
+        return exit_code(exc)
+    except OSError as exc:  # a file the command was given cannot be read or written
+        where = f" `{exc.filename}`" if exc.filename else ""
+        console.print(f"[bold red]error:[/]{where}: {exc.strerror or exc}; check the path and its rights")
+        return EXIT_NOTHING_BUILT
 
 
 if __name__ == "__main__":  # pragma: no cover

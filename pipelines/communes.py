@@ -26,7 +26,7 @@ import pandas as pd
 from unidecode import unidecode
 
 from .catalog import Catalog
-from .errors import CatalogError
+from .errors import UnknownTerritory
 from .fetch import fetch
 
 #: Arrondissement municipal code ranges → (commune INSEE code, commune name).
@@ -38,11 +38,11 @@ ARRONDISSEMENTS: tuple[tuple[range, str, str], ...] = (
 _CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.IGNORECASE)
 
 
-class UnknownCommune(CatalogError):
+class UnknownCommune(UnknownTerritory):
     """No commune has this code or name (the message names the closest ones)."""
 
 
-class AmbiguousCommune(CatalogError):
+class AmbiguousCommune(UnknownTerritory):
     """Several communes have this name (the message lists them with code, département, population)."""
 
 

@@ -34,6 +34,7 @@ from .indicators import (
 from .measures import SCOPES, Measure, Programme, load_programmes, programmes_for
 from .schemas import LAYERS
 from .store import Store
+from .transaction import SERVED_STATUSES
 
 MEASURE_COLUMNS = [
     "programme",
@@ -80,7 +81,7 @@ def layer_reason(manifest: dict, layer: str) -> str | None:
     entry = manifest.get("layers", {}).get(layer)
     if entry is None:
         return f"couche {layer} non construite"
-    if entry.get("status") == "ok":
+    if entry.get("status") in SERVED_STATUSES:  # a stale layer is its last good version
         return None
     state = "indisponible" if entry.get("status") == "unavailable" else "en erreur"
     return f"couche {layer} {state} : {entry.get('reason', '')}"

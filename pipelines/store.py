@@ -1,46 +1,70 @@
-"""The layer store: ``<data>/<territory>/<layer>.parquet`` plus one ``manifest.json`` per territory.
+"""The folder store: ``<data>/<territory>/<layer>.parquet`` plus one ``manifest.json`` per territory.
 
-Every write is atomic (temporary file in the same folder, fsync, rename): a failure mid-write
-leaves the previous version intact. The manifest records, for each layer, its status (``ok``,
-``unavailable`` or ``error``), rows, bbox, CRS (the territory's: ``manifest["territory"]["crs"]``,
-EPSG:2154 unless recorded otherwise), sha256 of the file, source ids, provenance
-(``real`` or ``fictional``, publishers, licences, vintages), the reason when not ok, when it was
-built and by which pipeline version.
+The manifest records, for each layer, its status (see :mod:`pipelines.transaction`), rows, bbox,
+CRS (the territory's: ``manifest["territory"]["crs"]``, EPSG:2154 unless recorded
+otherwise), totals, sha256 of the file, source ids, provenance (``real`` or ``fictional``, publishers,
+licences, vintages), the reason when not ok, when it was built and by which pipeline version.
 
-The dashboard uses the read side only: :meth:`Store.territories`, :meth:`Store.manifest`,
+Read side (the dashboard's): :meth:`Store.territories`, :meth:`Store.manifest`,
 :meth:`Store.read_layer` (optionally simplified and in EPSG:4326) and :meth:`Store.read_table`.
+
+Write side: :meth:`Store.transaction` (a :class:`~pipelines.transaction.StoreTransaction`). A
+territory's folder is a symbolic link to one complete version, ``.versions/<territory>/<vid>/``;
+a transaction builds the next version in a staging folder beside it (unchanged files are hard
+links, never rewritten in place), then swaps the link atomically: a reader sees the old version
+or the new one, never a mix, and an interrupted build leaves the old one served. Each
+transaction holds a lock per territory, and first removes what a killed build left (staging
+folders, ``.tmp`` files). Files are written 0644 and folders 0755, readable by a dashboard
+running under another account. A store made before versions existed (a plain folder) is moved
+into ``.versions/`` by its first transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import os
+import secrets
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from . import __version__, settings
-from .errors import CartopolisError
+from . import settings
+from .errors import CartopolisError, StoreError
 from .fetch import sha256_path
-from .schemas import same_crs, validate
+from .schemas import same_crs
+from .transaction import STATUSES, StoreTransaction, now_iso  # noqa: F401 - re-exported
 
 MANIFEST = "manifest.json"
-STATUSES = ("ok", "unavailable", "error")
+VERSIONS = ".versions"
+FILE_MODE = 0o644
+DIR_MODE = 0o755
 
 
-def now_iso() -> str:
-    """Current UTC time, ISO 8601, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+def store_error(exc: OSError, path: Path, doing: str) -> StoreError:
+    """A StoreError naming ``path``, what went wrong and what to do, for an OSError of the store."""
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or code == errno.EDQUOT:
+        fix = "no space left on its device: free some space or give another folder with --data"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        fix = "the folder is read-only or not writable by this account: make it writable or give another --data"
+    elif code in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        fix = "a file stands where a folder is expected: give a folder to --data (or CARTOPOLIS_DATA)"
+    else:
+        fix = f"{exc.strerror or exc}: check the folder given to --data (or CARTOPOLIS_DATA)"
+    return StoreError(f"store `{path}`: cannot {doing}; {fix}. Nothing was published: the previous version stays")
 
 
 @contextlib.contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; rename it onto ``dest`` only if the block succeeds."""
+    """Yield a temporary path beside ``dest``; rename it onto ``dest`` (mode 0644) only if the block succeeds."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
@@ -50,6 +74,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -58,6 +83,14 @@ def atomic_path(dest: Path) -> Iterator[Path]:
 def write_json_atomic(path: Path, data: dict) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False), encoding="utf-8")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Store:
@@ -80,7 +113,7 @@ class Store:
         """Ids of the territories that have a manifest, sorted."""
         if not self.root.is_dir():
             return []
-        return sorted(p.parent.name for p in self.root.glob(f"*/{MANIFEST}"))
+        return sorted(p.parent.name for p in self.root.glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
 
     def manifest(self, territory: str) -> dict:
         """The manifest of ``territory`` (raises CartopolisError when it was never built)."""
@@ -142,68 +175,62 @@ class Store:
         return pd.read_parquet(path)
 
     # -- write side --------------------------------------------------------------------------
-    def _update_manifest(self, tid: str, *, layer: str | None = None, entry: dict | None = None, **top) -> dict:
-        path = self.folder(tid) / MANIFEST
+    def transaction(self, territory: str) -> FolderTransaction:
+        """Open the write side of ``territory`` (use it as a context manager: commit at exit).
+
+        Raises
+        ------
+        StoreError
+            When the store folder cannot be written (read-only, full, a file in the way).
+        """
+        live = self.folder(territory)
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            manifest = {"territory": {"id": tid}, "layers": {}}
-        manifest.update(top)
-        if layer is not None:
-            manifest.setdefault("layers", {})[layer] = entry
-        manifest["pipeline_version"] = __version__
-        manifest["updated_at"] = now_iso()
-        write_json_atomic(path, manifest)
-        return manifest
+            if not self.root.exists() and not self.root.is_symlink():
+                self.root.mkdir(parents=True)
+                os.chmod(self.root, DIR_MODE)
+            if not self.root.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(self.root))
+            versions = self.root / VERSIONS / territory
+            versions.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root / VERSIONS, versions):
+                os.chmod(folder, DIR_MODE)
+            lock = open(versions / ".lock", "a")  # noqa: SIM115 - held until commit or rollback
+        except OSError as exc:
+            raise store_error(exc, self.root, "create its folders") from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return FolderTransaction(self, territory, live, versions, lock)
+        except BaseException:
+            lock.close()
+            raise
 
     def write_territory(self, territory: str, info: dict) -> dict:
-        """Record the territory's description (id, insee, name, fictional…) in its manifest."""
-        return self._update_manifest(territory, territory={"id": territory, **info})
+        """Record the territory's description in its manifest (a transaction of its own)."""
+        with self.transaction(territory) as tx:
+            tx.write_territory(info)
+        return self.manifest(territory)
 
     def write_layer(self, territory: str, layer: str, frame: gpd.GeoDataFrame, entry: dict) -> dict:
-        """Validate ``frame``, write it atomically, and record it as ``ok`` in the manifest.
-
-        ``entry`` carries ``sources``, ``provenance`` and optional ``notes``; rows, bbox, crs,
-        sha256, built_at and the pipeline version are added here. Returns the manifest entry.
-        """
-        crs = self.territory_crs(territory)
-        frame = validate(layer, frame, crs)
-        path = self.layer_path(territory, layer)
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False, compression="zstd")
-        bounds = frame.total_bounds if len(frame) and frame.geometry.notna().any() else None
-        record = {
-            **entry,
-            "status": "ok",
-            "rows": int(len(frame)),
-            "file": path.name,
-            "crs": crs,
-            "bbox": None if bounds is None else [round(float(v), 2) for v in bounds],
-            "sha256": sha256_path(path),
-            "built_at": now_iso(),
-            "pipeline_version": __version__,
-        }
-        self._update_manifest(territory, layer=layer, entry=record)
-        return record
+        """Validate, write and record one layer ``ok`` (a transaction of its own); return its entry."""
+        with self.transaction(territory) as tx:
+            return tx.write_layer(layer, frame, entry)
 
     def record_status(self, territory: str, layer: str, status: str, entry: dict) -> dict:
-        """Record a layer that is ``unavailable`` or in ``error`` (its ``reason`` is required).
-
-        A previously written file for that layer is removed so that the store never shows a
-        layer the manifest does not vouch for.
-        """
-        if status not in ("unavailable", "error"):
-            raise ValueError(f"status must be unavailable or error, not {status}")
-        if not entry.get("reason"):
-            raise ValueError("a layer that is not ok needs a reason")
-        self.layer_path(territory, layer).unlink(missing_ok=True)
-        record = {**entry, "status": status, "rows": 0, "built_at": now_iso(), "pipeline_version": __version__}
-        self._update_manifest(territory, layer=layer, entry=record)
-        return record
+        """Record one layer ``unavailable`` or in ``error`` and drop its file (a transaction of its own)."""
+        with self.transaction(territory) as tx:
+            return tx.record_status(layer, status, entry)
 
     def record_tables(self, territory: str, tables: dict) -> dict:
-        """Record the non-spatial tables (name → status, rows, file or reason) as ``manifest["tables"]``."""
-        return self._update_manifest(territory, tables=tables)
+        """Record ``manifest["tables"]`` (a transaction of its own); return the manifest."""
+        with self.transaction(territory) as tx:
+            tx.record_tables(tables)
+        return self.manifest(territory)
+
+    def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
+        """Write one non-spatial table (a transaction of its own)."""
+        with self.transaction(territory) as tx:
+            tx.write_table(name, frame)
+        return self.folder(territory) / f"{name}.parquet"
 
     def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame, crs: str = settings.CRS_L93) -> Path:
         """Write a spatial table that is not a layer (the national overview) atomically, in ``crs``.
@@ -214,8 +241,13 @@ class Store:
         if not same_crs(frame.crs, crs):
             raise CartopolisError(f"table `{folder}/{name}`: CRS must be {crs}, not {frame.crs}")
         path = self.folder(folder) / f"{name}.parquet"
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False, compression="zstd")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(path.parent, DIR_MODE)
+            with atomic_path(path) as tmp:
+                frame.to_parquet(tmp, index=False, compression="zstd")
+        except OSError as exc:
+            raise store_error(exc, path.parent, f"write `{path.name}`") from None
         return path
 
     def read_geotable(self, folder: str, name: str, *, crs: str | None = None) -> gpd.GeoDataFrame:
@@ -229,9 +261,133 @@ class Store:
         frame = gpd.read_parquet(path)
         return frame if not crs or same_crs(frame.crs, crs) else frame.to_crs(crs)
 
-    def write_table(self, territory: str, name: str, frame: pd.DataFrame) -> Path:
-        """Write a non-spatial table atomically (``indicators``, ``measures``)."""
-        path = self.folder(territory) / f"{name}.parquet"
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False)
+
+class FolderTransaction(StoreTransaction):
+    """A territory's next version, built in a staging folder and published by swapping a link."""
+
+    def __init__(self, store: Store, territory: str, live: Path, versions: Path, lock):
+        self.store, self.live, self.versions, self._lock = store, live, versions, lock
+        try:
+            self._recover_migration()
+            self._remove_orphans()
+            self.staging = versions / f"staging-{os.getpid()}-{secrets.token_hex(4)}"
+            self.staging.mkdir()
+            os.chmod(self.staging, DIR_MODE)
+            current = self._current()
+            if current is not None:
+                for path in current.iterdir():
+                    if path.is_file() and not path.name.startswith("."):
+                        _link_or_copy(path, self.staging / path.name)
+        except OSError as exc:
+            self._release()
+            raise store_error(exc, versions, "prepare the next version") from None
+        try:
+            previous = json.loads((self.staging / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            previous = {}
+        except (ValueError, OSError):
+            previous = {}  # a manifest that cannot be read vouches for nothing
+        super().__init__(territory, previous)
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _current(self) -> Path | None:
+        """The folder of the published version (a version, or a pre-versions plain folder)."""
+        return self.live if self.live.is_dir() else None
+
+    def _recover_migration(self) -> None:
+        """Put back a plain folder whose move into ``.versions/`` was interrupted."""
+        if not self.live.exists() and not self.live.is_symlink():
+            for legacy in sorted(self.versions.glob("legacy-*")):
+                os.replace(legacy, self.live)
+                break
+
+    def _remove_orphans(self) -> None:
+        """Remove what a killed build left: staging folders, unused versions, ``.tmp`` files."""
+        target = self.live.resolve() if self.live.is_symlink() else None
+        for path in self.versions.iterdir():
+            if path.name == ".lock" or (target is not None and path.resolve() == target):
+                continue
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+        for pattern in (f".{self.live.name}.link-*",):
+            for path in self.live.parent.glob(pattern):
+                path.unlink()
+        if self.live.is_dir():
+            for path in self.live.glob(".*.tmp"):
+                path.unlink()
+
+    # -- primitives ------------------------------------------------------------------------------
+    def _write(self, name: str, write) -> Path:
+        path = self.staging / name
+        try:
+            with atomic_path(path) as tmp:
+                write(tmp)
+        except OSError as exc:
+            raise store_error(exc, self.store.root, f"write `{self.territory}/{name}`") from None
         return path
+
+    def _put_frame(self, layer: str, frame: gpd.GeoDataFrame) -> dict:
+        path = self._write(f"{layer}.parquet", lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd"))
+        return {"file": path.name, "sha256": sha256_path(path)}
+
+    def _drop_frame(self, layer: str) -> None:
+        (self.staging / f"{layer}.parquet").unlink(missing_ok=True)
+
+    def _put_table(self, name: str, frame: pd.DataFrame) -> str:
+        return self._write(f"{name}.parquet", lambda tmp: frame.to_parquet(tmp, index=False)).name
+
+    def _get_frame(self, layer: str) -> gpd.GeoDataFrame:
+        path = self.staging / f"{layer}.parquet"
+        if not path.exists():
+            raise CartopolisError(f"layer `{layer}` of `{self.territory}` is not in the store")
+        return gpd.read_parquet(path)
+
+    def _get_table(self, name: str) -> pd.DataFrame:
+        path = self.staging / f"{name}.parquet"
+        if not path.exists():
+            raise CartopolisError(f"table `{name}` of `{self.territory}` is not in the store")
+        return pd.read_parquet(path)
+
+    def _publish(self, manifest: dict) -> None:
+        try:
+            self._write(MANIFEST, lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2)))
+            _fsync_dir(self.staging)
+            version = self.versions / f"v{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+            os.replace(self.staging, version)
+            self._swap(version)
+        except OSError as exc:
+            self._discard()
+            raise store_error(exc, self.store.root, f"publish `{self.territory}`") from None
+        except BaseException:
+            self._discard()
+            raise
+        self._release()
+
+    def _swap(self, version: Path) -> None:
+        """Point the territory's link at ``version`` in one rename; remove the version it replaces."""
+        link = self.live.parent / f".{self.live.name}.link-{secrets.token_hex(4)}"
+        os.symlink(version.relative_to(self.live.parent), link)
+        old = self.live.resolve() if self.live.is_symlink() else None
+        if self.live.is_dir() and not self.live.is_symlink():  # first transaction of a plain folder
+            old = self.versions / f"legacy-{secrets.token_hex(4)}"
+            os.replace(self.live, old)
+        os.replace(link, self.live)
+        _fsync_dir(self.live.parent)
+        if old is not None and old != version.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        if not self._lock.closed:
+            self._lock.close()  # closing the file releases the flock
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    """Hard-link ``source`` to ``dest`` (copy when the file system refuses links); mode 0644."""
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+    os.chmod(dest, FILE_MODE)

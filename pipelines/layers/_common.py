@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import re
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +50,10 @@ class BuildContext:
     cache: Path | None = None
     commune: gpd.GeoDataFrame | None = None  # built first, in the territory's CRS
     log: Callable[[str], None] = print
+    #: Sources found broken during this layer's build (id → error), left out of ``sources``.
+    excluded: dict[str, str] = field(default_factory=dict)
+    #: Local path of every source resolved so far (id → path), to tell which one an error names.
+    paths: dict[str, Path] = field(default_factory=dict)
 
     @property
     def crs(self) -> str:
@@ -52,12 +61,19 @@ class BuildContext:
         return self.territory.crs
 
     def sources(self, layer: str) -> list[Source]:
-        """The catalog sources declared for ``layer`` in territories.yaml, in order of preference."""
-        return self.catalog.sources_for(self.territory, layer)
+        """The catalog sources declared for ``layer`` in territories.yaml, in order of preference,
+        without those found broken during this build (:attr:`excluded`)."""
+        return [s for s in self.catalog.sources_for(self.territory, layer) if s.id not in self.excluded]
 
     def path(self, source: Source) -> Path:
         """Local path of ``source`` (mirror, cache, or download when not offline)."""
-        return fetch(source, offline=self.offline, mirror=self.mirror, cache=self.cache)
+        try:
+            path = fetch(source, offline=self.offline, mirror=self.mirror, cache=self.cache)
+        except FetchError as exc:
+            exc.source_id = source.id
+            raise
+        self.paths[source.id] = Path(path)
+        return path
 
     def resolve(self, layer: str) -> list[tuple[Source, Path]]:
         """Resolve every source of ``layer``; the ones that cannot be had are skipped and logged.
@@ -82,7 +98,7 @@ class BuildContext:
 
     def unused_sources_note(self, layer: str, used: list[str]) -> str | None:
         """French note naming the declared sources of ``layer`` that could not be had (None if all were)."""
-        missing = [s.title for s in self.sources(layer) if s.id not in used]
+        missing = [s.title for s in self.sources(layer) if s.id not in used]  # broken ones have their own note
         return "source non disponible, non prise en compte : " + ", ".join(missing) if missing else None
 
     @property
@@ -103,6 +119,56 @@ def unavailable(territory: Territory, layer: str, missing: list[Source], *, offl
     names = ", ".join(s.title for s in missing)
     reason = f"{note + ' ' if note else ''}Source {where} : {names}."
     return LayerUnavailable(reason.strip(), [s.url for s in missing])
+
+
+def culprit_source(ctx: BuildContext, exc: Exception) -> str | None:
+    """The id of the source an error is about: the one a fetch error carries, else the one whose
+    local path the message names (the longest match), else None."""
+    known = getattr(exc, "source_id", None)
+    if known:
+        return known
+    message = str(exc)
+    named = [
+        (len(form), sid)
+        for sid, path in ctx.paths.items()
+        for form in {str(path), str(path.resolve())}
+        if form in message
+    ]
+    return max(named)[1] if named else None
+
+
+#: Prefix of the temporary folders of readers: ``cartopolis-<kind>-<pid>-…`` in the system temp folder.
+TEMP_PREFIX = "cartopolis-"
+_TEMP_NAME = re.compile(r"cartopolis-[a-z]+-(\d+)-.+")
+
+
+@contextlib.contextmanager
+def temp_dir(kind: str) -> Iterator[Path]:
+    """A temporary folder named after this process, removed at exit (or by the next build if killed)."""
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{kind}-{os.getpid()}-") as folder:
+        yield Path(folder)
+
+
+def remove_orphan_temp_dirs(root: Path | None = None) -> list[Path]:
+    """Remove the readers' temporary folders whose process is gone (a build killed mid-read)."""
+    removed = []
+    root = Path(root or tempfile.gettempdir())
+    for path in root.glob(f"{TEMP_PREFIX}*"):
+        match = _TEMP_NAME.fullmatch(path.name)
+        if match and path.is_dir() and not _alive(int(match[1])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another account's process
+        return True
+    return True
 
 
 def to_territory_crs(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:

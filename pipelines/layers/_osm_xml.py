@@ -20,7 +20,6 @@ per file path and modification time, since the shops, cycle and streets layers r
 from __future__ import annotations
 
 import functools
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import osmnx as ox
 import shapely
 
 from ..errors import SourceFormatError
+from ._common import temp_dir
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -133,8 +133,8 @@ def read_osm_features(path: Path) -> tuple[gpd.GeoDataFrame, CleaningReport]:
 
 @functools.lru_cache(maxsize=4)
 def _read_cached(path: str, mtime_ns: int) -> tuple[gpd.GeoDataFrame, CleaningReport]:
-    with tempfile.TemporaryDirectory(prefix="cartopolis-osm-") as tmp:
-        cleaned = Path(tmp) / "cleaned.osm"
+    with temp_dir("osm") as tmp:  # named after the process: a killed build's folder is removed later
+        cleaned = tmp / "cleaned.osm"
         report = clean_osm_xml(Path(path), cleaned)
         try:
             features = ox.features_from_xml(cleaned)

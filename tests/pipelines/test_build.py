@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from pipelines.build import build_territory
 from pipelines.catalog import Catalog
+from pipelines.errors import UsageError
 from pipelines.store import Store
 
 EXPECTED = {
@@ -109,3 +111,91 @@ def test_truncated_shapefile_without_known_checksum_is_an_error(mirror, tmp_path
         handle.truncate(1000)
     with pytest.raises(SourceFormatError, match=r"n_tri_peri_inondable_01_01for_s_024.shp`: \d+ of 114 feature"):
         read_tri(folder, log=lambda m: None)
+
+
+# -- the last good version is never lost -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def perigueux_good(mirror, tmp_path_factory) -> Path:
+    """A store where Périgueux was built once from the real mirror (copied by each test)."""
+    root = tmp_path_factory.mktemp("good") / "layers"
+    catalog = Catalog.load()
+    build_territory(
+        catalog.territory("perigueux"), catalog, Store(root), offline=True, mirror=mirror, log=lambda m: None
+    )
+    return root
+
+
+def copy_store(root: Path, dest: Path) -> Store:
+    shutil.copytree(root, dest, symlinks=True)
+    return Store(dest)
+
+
+def files_of(store: Store, territory: str) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in store.folder(territory).iterdir()}
+
+
+def test_a_broken_source_keeps_the_last_good_layer_stale(perigueux_good, mirror, tmp_path):
+    store = copy_store(perigueux_good, tmp_path / "layers")
+    good = store.manifest("perigueux")["layers"]["flood"]
+    flood_before = store.layer_path("perigueux", "flood").read_bytes()
+    broken = tmp_path / "mirror"
+    link_mirror(mirror, broken)
+    shp = broken / "flood/perigueux_FRF_TRI_PERI/n_tri_peri_inondable_01_01for_s_024.shp"
+    shp.unlink()
+    shp.write_bytes((mirror / shp.relative_to(broken)).read_bytes()[:1000])
+    catalog = Catalog.load()
+    outcomes = build_territory(catalog.territory("perigueux"), catalog, store, offline=True, mirror=broken, log=print)
+    status = {o.layer: o.status for o in outcomes}
+    assert status["flood"] == "stale" and status["commune"] == status["qpv"] == "ok"
+    entry = store.manifest("perigueux")["layers"]["flood"]
+    assert entry["status"] == "stale" and entry["rows"] == good["rows"] == 36
+    assert entry["built_at"] == good["built_at"] and entry["sha256"] == good["sha256"]
+    assert entry["reason"].startswith("mirror file of source `georisques.tri.24` `flood/perigueux_FRF_TRI_PERI` has")
+    assert str(tmp_path) not in json.dumps(store.manifest("perigueux"))  # no absolute path in the manifest
+    assert store.layer_path("perigueux", "flood").read_bytes() == flood_before
+    assert {o.layer: o.rows for o in outcomes}["flood"] == 36
+
+
+def test_a_missing_mirror_is_an_error_before_anything_is_touched(perigueux_good, tmp_path):
+    store = copy_store(perigueux_good, tmp_path / "layers")
+    before = files_of(store, "perigueux")
+    catalog = Catalog.load()
+    with pytest.raises(UsageError, match=r"mirror `/nonexistent` is not a folder .* nothing was built or changed"):
+        build_territory(catalog.territory("perigueux"), catalog, store, offline=True, mirror=Path("/nonexistent"))
+    assert files_of(store, "perigueux") == before
+
+
+def test_an_unreadable_first_commune_source_falls_back_to_the_next(mirror, tmp_path):
+    broken = tmp_path / "mirror"
+    link_mirror(mirror, broken)
+    gpkg = broken / "other/perigueux_commune_bdtopo.gpkg"
+    gpkg.unlink()
+    gpkg.write_bytes(b"SQLite format 3\x00 cut short")
+    catalog = Catalog.load()
+    store = Store(tmp_path / "layers")
+    outcomes = build_territory(
+        catalog.territory("perigueux"), catalog, store, offline=True, mirror=broken, only=["commune"], log=print
+    )
+    assert {o.layer: o.status for o in outcomes}["commune"] == "ok"
+    entry = store.manifest("perigueux")["layers"]["commune"]
+    assert entry["sources"] == ["datafrance.communes"]
+    expected = (
+        "source « Commune de Périgueux (IGN BD TOPO) » écartée : mirror file of source "
+        "`ign.bdtopo.commune.perigueux` `other/perigueux_commune_bdtopo.gpkg` has sha256"
+    )
+    assert any(n.startswith(expected) for n in entry["notes"])
+
+
+def test_a_source_gone_from_the_mirror_keeps_the_last_good_layer(perigueux_good, mirror, tmp_path):
+    store = copy_store(perigueux_good, tmp_path / "layers")
+    before = store.layer_path("perigueux", "flood").read_bytes()
+    partial = tmp_path / "mirror"
+    link_mirror(mirror, partial)
+    shutil.rmtree(partial / "flood")
+    catalog = Catalog.load()
+    build_territory(catalog.territory("perigueux"), catalog, store, offline=True, mirror=partial, only=["flood"])
+    entry = store.manifest("perigueux")["layers"]["flood"]
+    assert entry["status"] == "stale" and "absente du miroir local" in entry["reason"]
+    assert store.layer_path("perigueux", "flood").read_bytes() == before
