@@ -1,4 +1,5 @@
-"""The page: header (territory, permalink, exports), tabs, the map with its table, the panels.
+"""The page: header (territory, permalink, exports), tabs, the map with its table, the panels
+(each built by its view module, :mod:`dashboard.views`).
 
 The layout is built per page load for the URL being opened (read from the ``Referer`` of the
 layout request, which the page sends because of its ``referrer`` meta tag): every component
@@ -17,11 +18,12 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from pipelines import settings
-from pipelines.measures import THEMES
 
-from . import i18n, maps, state, views
+from . import i18n, maps, state
 from .data import Data
 from .state import ViewState
+from .views import compare, place, programmes, sources
+from .views import map as map_view
 
 
 def territory_options(data: Data) -> list[dict]:
@@ -80,91 +82,6 @@ def _panel(panel_id: str, children: list, hidden: bool) -> html.Section:
     return html.Section(
         children, id=f"panel-{panel_id}", className="panel", hidden=hidden, **{"aria-label": i18n.TABS[panel_id]}
     )
-
-
-def _carte_panel(data: Data, props: dict, layer_props: dict, view: ViewState) -> list:
-    return [
-        html.H2("Couches", className="h5"),
-        dcc.Checklist(
-            id="layers",
-            options=props["layer_options"],
-            value=view.layers,  # unavailable layers have other values (views.layer_options): never ticked
-            className="layer-list",
-            inputClassName="me-2",
-        ),
-        html.Div(state.class_props(data, view.territory, view.layers, view.classes), id="class-lists"),
-        html.H2("Légende", className="h5 mt-3"),
-        html.Div(layer_props["legend"], id="legend", className="legend"),
-        html.Div(props["layer_notes"], id="layer-notes"),
-    ]
-
-
-def _programmes_panel(data: Data, props: dict, view: ViewState) -> list:
-    theme_options = [{"label": label, "value": key} for key, label in THEMES.items()]
-    measures = state.programme_props(data, view.programme, None, view.measure)
-    return [
-        html.Label("Programme", htmlFor="programme", className="form-label"),
-        dcc.Dropdown(
-            labels=i18n.DROPDOWN_LABELS,
-            id="programme",
-            options=props["programme_options"],
-            value=view.programme,
-            clearable=False,
-            placeholder="Choisir un programme",
-        ),
-        html.Label("Thème", htmlFor="theme", className="form-label mt-2"),
-        dcc.Dropdown(id="theme", options=theme_options, placeholder="Tous les thèmes", labels=i18n.DROPDOWN_LABELS),
-        html.H2("Mesures localisables", className="h6 mt-3"),
-        dcc.RadioItems(
-            id="measure",
-            options=measures["measure_options"],
-            value=measures["measure"],
-            className="measure-list",
-            inputClassName="me-2",
-        ),
-        html.Div(
-            views.measure_detail(data, view.territory, view.programme, measures["measure"]),
-            id="measure-detail",
-            className="mt-3",
-            **{"aria-live": "polite"},
-        ),
-        html.H2("Mesures non spatialisées", className="h6 mt-3"),
-        html.Div(measures["non_spatial"], id="non-spatial"),
-    ]
-
-
-def _quartier_panel(props: dict) -> list:
-    return [
-        html.P("Cherchez un quartier prioritaire (nom ou code) ou une rue, ou cliquez sur la carte."),
-        html.Label("Rechercher", htmlFor="place-search", className="form-label"),
-        dcc.Dropdown(
-            labels=i18n.DROPDOWN_LABELS,
-            id="place-search",
-            options=props["place_options"],
-            placeholder="Nom ou code du QPV, nom de rue…",
-            searchable=True,
-        ),
-        html.Div(id="place-card", className="mt-3", **{"aria-live": "polite"}),
-    ]
-
-
-def _comparer_panel(data: Data, view: ViewState) -> list:
-    filled = view.tab == "comparer"  # the other tabs load it when first opened
-    return [
-        html.H2("Programmes × thèmes", className="h5"),
-        html.P("Nombre de mesures par thème. Choisissez une case pour lister les mesures.", className="small"),
-        html.Div(views.matrix(data) if filled else None, id="matrix"),
-        html.Div(id="matrix-list", className="mt-2", **{"aria-live": "polite"}),
-        html.H2("Contrat de ville et programme d'Alès", className="h5 mt-4"),
-        html.Div(views.contrat(data) if filled else None, id="contrat"),
-        html.H2("Besoins qu'aucune mesure ne cible", className="h5 mt-4"),
-        html.Div(views.uncovered(data) if filled else None, id="uncovered"),
-    ]
-
-
-def _sources_panel(data: Data, view: ViewState) -> list:
-    table = views.sources_table(data) if view.tab == "sources" else None
-    return [html.H2("Sources de chaque couche", className="h5"), html.Div(table, id="sources-table")]
 
 
 def _header(data: Data, view: ViewState, options: list[dict]) -> html.Header:
@@ -235,11 +152,15 @@ def build_layout(data: Data, search: str = "") -> html.Div:
         else html.Div(id="empty-store")
     )
     panels = {
-        "carte": _carte_panel(data, props, layer_props, view),
-        "programmes": _programmes_panel(data, props, view),
-        "quartier": _quartier_panel(props),
-        "comparer": _comparer_panel(data, view),
-        "sources": _sources_panel(data, view),
+        "carte": map_view.panel(
+            props, layer_props, view, state.class_props(data, view.territory, view.layers, view.classes)
+        ),
+        "programmes": programmes.panel(
+            data, props, view, state.programme_props(data, view.programme, None, view.measure)
+        ),
+        "quartier": place.panel(props),
+        "comparer": compare.panel(data, view),
+        "sources": sources.panel(data, view),
     }
     return html.Div(
         [

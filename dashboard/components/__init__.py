@@ -1,0 +1,1 @@
+"""Pieces shared by several views: tables, provenance badges, legends (and, later, charts)."""
