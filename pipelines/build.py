@@ -32,6 +32,7 @@ from .errors import (
 from .layers import BuildContext, LayerResult, builder
 from .layers._common import culprit_source, remove_orphan_temp_dirs
 from .layers._plausible import check_shrink, expected_extent
+from .national_plan import build_fingerprint
 from .schemas import CONTEXT_LAYERS, LAYERS, use_crs
 from .store import Store
 from .transaction import StoreTransaction
@@ -129,7 +130,9 @@ def build_territory(
             on_layer(outcome)
 
     with use_crs(territory.crs), store.transaction(territory.id) as tx:  # layers in the territory's CRS
-        tx.write_territory(territory_record(territory))
+        tx.write_territory(
+            territory_record(territory, build_fingerprint(territory, catalog, offline=offline, mirror=mirror))
+        )
         if "commune" not in layers:  # every layer is clipped to the commune: read the stored one
             try:
                 ctx.commune = tx.read_layer("commune")
@@ -144,9 +147,11 @@ def build_territory(
     return outcomes
 
 
-def territory_record(territory: Territory) -> dict:
-    """What the store records of a territory: codes, name, CRS, whether declared, the sources of each layer."""
+def territory_record(territory: Territory, fingerprint: str | None = None) -> dict:
+    """What the store records of a territory: codes, name, CRS, whether declared, the sources of each
+    layer, and the fingerprint of its build (:func:`~pipelines.national_plan.build_fingerprint`)."""
     return {
+        "fingerprint": fingerprint,
         "insee": territory.insee,
         "name": territory.name,
         "departement": territory.departement,
