@@ -74,6 +74,12 @@ def cmd_sources(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    if args.all_qpv or args.departement or args.workers or args.scheduler:  # on Dask
+        from .distributed import cmd_build_distributed
+
+        return cmd_build_distributed(args, console)
+    if not args.territory:
+        raise UsageError("build needs --territory ID|INSEE|NAME|all, --all-qpv or --departement DD")
     from .build import build_territory
     from .schemas import CONTEXT_LAYERS, LAYERS
 
@@ -205,7 +211,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
     p.set_defaults(func=cmd_sources)
     p = sub.add_parser("build", help="build the layers of a territory (id, INSEE code or `all`)")
-    p.add_argument("--territory", required=True)
+    p.add_argument("--territory", help="id, INSEE code or name (`all`: the declared ones; A,B,C on Dask)")
+    p.add_argument("--all-qpv", action="store_true", help="every commune hosting a 2015 or 2024 QPV, on Dask")
+    p.add_argument("--departement", help="every commune of this département, on Dask")
+    p.add_argument("--workers", type=int, help="Dask local cluster size (default 2)")
+    p.add_argument("--scheduler", help="existing Dask scheduler (tcp://HOST:8786; default DASK_SCHEDULER_ADDRESS)")
     p.add_argument("--offline", action="store_true", help="never download; read the mirror and the cache only")
     p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
     p.add_argument("--only", help="build this layer only")
@@ -226,7 +236,11 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check_programmes)
     p = sub.add_parser("import-programme", help="draft a programme YAML from a text")
     p.add_argument("file")
-    p.add_argument("--territory", required=True)
+    p.add_argument("--territory", help="id, INSEE code or name (`all`: the declared ones; A,B,C on Dask)")
+    p.add_argument("--all-qpv", action="store_true", help="every commune hosting a 2015 or 2024 QPV, on Dask")
+    p.add_argument("--departement", help="every commune of this département, on Dask")
+    p.add_argument("--workers", type=int, help="Dask local cluster size (default 2)")
+    p.add_argument("--scheduler", help="existing Dask scheduler (tcp://HOST:8786; default DASK_SCHEDULER_ADDRESS)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_import_programme)
     return main
