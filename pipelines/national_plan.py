@@ -67,7 +67,7 @@ def qpv2015_communes(qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Da
     for crs, group in communes.groupby(crs_of):
         local = group[["insee", "geometry"]].to_crs(crs)
         zones = qpv[["code_qp_2015", "geometry"]].to_crs(crs)
-        zones = zones[zones.intersects(local.union_all().envelope)]
+        zones = zones[zones.intersects(shapely.box(*local.total_bounds))]
         pairs = gpd.sjoin(zones, local, predicate="intersects")
         if pairs.empty:
             continue

@@ -164,5 +164,13 @@ def build_national_qpv(
     qpv15, pairs24 = national_qpv_files(catalog, offline=offline, mirror=mirror)
     frame = attach_territories(qpv_rows(qpv15, pairs24, communes), store)
     store.write_geotable(FOLDER, TABLE, frame, crs=CRS_WGS84)
-    counts = frame["status"].value_counts().to_dict()
-    return {"rows": len(frame), **counts, "built": int(frame["territory"].notna().sum())}
+    return table_counts(frame)
+
+
+def table_counts(frame: pd.DataFrame) -> dict:
+    """Rows of the national QPV table, by status, and how many lie in a built territory."""
+    return {
+        "rows": len(frame),
+        **frame["status"].value_counts().to_dict(),
+        "built": int(frame["territory"].notna().sum()),
+    }
