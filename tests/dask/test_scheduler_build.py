@@ -20,7 +20,8 @@ THREE = "34172,67482,97411"  # Montpellier, Strasbourg, Saint-Denis (La Réunion
 
 
 def build(*args: str, data: Path, mirror: Path, wait: bool = True):
-    command = [sys.executable, "-m", "pipelines", "build", *args, "--offline", "--mirror", str(mirror), "--data", str(data)]
+    command = [sys.executable, "-m", "pipelines", "build", *args, "--offline", "--mirror", str(mirror)]
+    command += ["--data", str(data)]
     env = {**os.environ, "PYTHONPATH": str(settings.PROJECT_ROOT)}
     env.pop("DASK_SCHEDULER_ADDRESS", None)
     if not wait:
