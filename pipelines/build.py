@@ -235,8 +235,8 @@ def _broken_sources(ctx: BuildContext, tail: str) -> str:
 def _build_layer(ctx: BuildContext, tx: StoreTransaction, layer: str, *, accept_shrink: bool) -> LayerOutcome:
     territory = ctx.territory
     start = time.perf_counter()
-    declared = list(territory.layers.get(layer, ()))
     ctx.excluded = {}
+    declared = [source.id for source in ctx.sources(layer)]
     try:
         if layer in CONTEXT_LAYERS and not territory.fictional and not declared:
             raise LayerUnavailable("couche de contexte non déclarée pour ce territoire")

@@ -32,7 +32,7 @@ from .indicators import (
     target_need,
 )
 from .measures import SCOPES, Measure, Programme, load_programmes, programmes_for
-from .schemas import LAYERS
+from .schemas import LAYERS, NO_QPV_2024
 from .store import Store
 from .transaction import SERVED_STATUSES
 
@@ -85,6 +85,14 @@ def layer_reason(manifest: dict, layer: str) -> str | None:
         return None
     state = "indisponible" if entry.get("status") == "unavailable" else "en erreur"
     return f"couche {layer} {state} : {entry.get('reason', '')}"
+
+
+def no_qpv_reason(manifest: dict) -> str:
+    """Why a territory has no QPV zone (French): none in 2024, a qpv layer not built, or no perimeter."""
+    entry = manifest.get("layers", {}).get("qpv", {})
+    if entry.get("status") == "ok" and entry.get("no_qpv_2024"):
+        return NO_QPV_2024
+    return layer_reason(manifest, "qpv") or "aucun périmètre de QPV dans la commune"
 
 
 def read_ok_layers(store: Store, territory: str, manifest: dict) -> dict[str, gpd.GeoDataFrame]:
@@ -211,11 +219,10 @@ def evaluate_measure(
     except NeedUnavailable as exc:
         return {**row, "status": "unavailable", "reason": str(exc)}, None
     need = needs[key]
-    summary = summarise_need(zones, need, target.scope)
     if not (zones["zone_kind"] == "qpv").any():
-        qpv_why = layer_reason(manifest, "qpv") or "aucun périmètre de QPV dans la commune"
-        summary["reason"] = "; ".join(r for r in (summary["reason"], qpv_why) if r)
+        summary = summarise_need(zones, need, target.scope, no_qpv_reason=no_qpv_reason(manifest))
         return {**row, **summary}, None
+    summary = summarise_need(zones, need, target.scope)
     per_qpv = need_per_qpv(zones, need)
     per_qpv.insert(0, "territory", territory)
     per_qpv.insert(0, "measure_id", measure.id)

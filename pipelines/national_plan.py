@@ -26,9 +26,10 @@ import shapely
 from . import __version__
 from .catalog import Catalog, Source, Territory
 from .communes import all_communes
-from .errors import CartopolisError, SourceFormatError, UsageError
+from .errors import CartopolisError, UsageError
 from .fetch import fetch, locate
-from .layers.qpv import MIN_OVERLAP_HA, read_qpv2015_shp
+from .layers._qpv_read import read_qpv2015_shp, read_qpv2024_communes
+from .layers.qpv import MIN_OVERLAP_HA
 from .schemas import crs_for_departement, use_crs
 from .settings import CRS_WGS84, PROGRAMMES_DIR
 from .store import Store
@@ -36,25 +37,6 @@ from .store import Store
 QPV2015_SOURCE = "anct.qpv2015.perimetres"
 QPV2024_COMMUNES_SOURCE = "anct.qpv2024.communes"
 PLAN_COLUMNS = ["insee", "name", "departement", "population", "qpv_2015", "qpv_2024"]
-
-
-def read_2024_pairs(path: Path) -> pd.DataFrame:
-    """The (commune, 2024 QPV) pairs of the ANCT national commune file: insee_com, code_qp, lib_qp."""
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - pyogrio errors carry no file name
-        raise SourceFormatError(f"`{path}`: cannot read the QPV 2024 communes file ({exc})") from None
-    missing = [c for c in ("insee_com", "code_qp") if c not in frame.columns]
-    if missing:
-        raise SourceFormatError(f"`{path}`: column(s) {missing} missing; columns are {list(frame.columns)}")
-    names = frame["lib_qp"] if "lib_qp" in frame else pd.Series("", index=frame.index)
-    rows = []
-    for insee, codes, labels in zip(frame["insee_com"], frame["code_qp"], names.fillna(""), strict=True):
-        codes = [c.strip() for c in str(codes).split(",") if c.strip()]
-        labels = [n.strip() for n in str(labels).split(",")]
-        labels = labels if len(labels) == len(codes) else [""] * len(codes)  # names holding commas
-        rows += [(str(insee), code, label) for code, label in zip(codes, labels, strict=True)]
-    return pd.DataFrame(rows, columns=["insee_com", "code_qp", "lib_qp"]).drop_duplicates(["insee_com", "code_qp"])
 
 
 def qpv2015_communes(qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -85,7 +67,7 @@ def national_qpv_files(catalog: Catalog, *, offline: bool = True, mirror: Path |
     path15 = fetch(catalog.source(QPV2015_SOURCE), offline=offline, mirror=mirror)
     with use_crs(CRS_WGS84):
         qpv15 = read_qpv2015_shp(path15, catalog.source(QPV2015_SOURCE).options.get("encoding", "cp1252"))
-    pairs24 = read_2024_pairs(fetch(catalog.source(QPV2024_COMMUNES_SOURCE), offline=offline, mirror=mirror))
+    pairs24 = read_qpv2024_communes(fetch(catalog.source(QPV2024_COMMUNES_SOURCE), offline=offline, mirror=mirror))
     return qpv15, pairs24
 
 

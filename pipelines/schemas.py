@@ -81,14 +81,27 @@ CYCLE_FACILITIES = (
     "non aménagée",
 )
 CYCLE_STATUSES = ("existant", "projet")
-#: What a population polygon is: a grid cell, an IRIS, or the whole commune.
-POPULATION_SUPPORTS = ("carreau_200m", "carreau_1km", "iris", "commune")
+#: What a population polygon is: a grid cell, an IRIS, the whole commune, or a residential
+#: building carrying its share of a coarser total (dasymetric estimate, ``pipelines.layers._dasymetric``).
+POPULATION_SUPPORTS = ("carreau_200m", "carreau_1km", "iris", "commune", "batiment")
+#: Filosofi household fields kept as they are published (counts of households, ``men_surf`` in m²).
+FILOSOFI_HOUSEHOLD_FIELDS = ("men_1ind", "men_5ind", "men_coll", "men_fmp", "men_mais", "men_prop", "men_surf")
 #: How a QPV perimeter was obtained (shown in the UI).
 QPV_PERIMETER_STATUSES = (
     "exact",
     "contour 2015, modifié en 2024",
     "contour 2015",
     "indisponible",
+)
+#: What an "en QPV" figure says in a commune that has no QPV of the 2024 generation.
+NO_QPV_2024 = "sans objet : aucun QPV en 2024"
+#: What became of a 2015 QPV in the 2024 priority geography (historical layer ``qpv_2015``).
+QPV_2015_STATUSES = (
+    "inchangé en 2024",
+    "modifié en 2024",
+    "sorti en 2024",
+    "sans équivalent certain en 2024",
+    "statut 2024 inconnu",
 )
 
 
@@ -145,8 +158,32 @@ SCHEMAS: dict[str, LayerSchema] = {
             optional=(
                 Column("area_ha", "float", nullable=True, description="surface du contour complet (ha)"),
                 Column("area_in_commune_ha", "float", nullable=True, description="surface dans la commune (ha)"),
+                Column("insee_communes", "str", nullable=True, description="codes INSEE des communes du QPV"),
+                Column("published_population", "float", nullable=True, description="population publiée (INSEE)"),
+                Column("published_population_year", "str", nullable=True),
+                Column("published_poverty_rate", "float", nullable=True, description="taux de pauvreté publié (0–1)"),
+                Column("published_poverty_year", "str", nullable=True),
+                Column("published_source", "str", nullable=True),
             ),
             geometry_nullable=True,
+        ),
+        LayerSchema(
+            "qpv_2015",
+            "QPV 2015 (géographie prioritaire 2015-2023)",
+            POLYGONS,
+            (
+                Column("code_qp_2015", "str", description="code 2015 (QP…)"),
+                Column("name", "str"),
+                Column("insee_com", "str"),
+                Column("status_2024", "str", allowed=QPV_2015_STATUSES),
+                Column("code_qp", "str", nullable=True, description="code du QPV 2024 qui lui succède"),
+            ),
+            optional=(
+                Column("area_ha", "float", nullable=True),
+                Column("area_in_commune_ha", "float", nullable=True),
+                Column("area_gained_ha", "float", nullable=True, description="surface gagnée en 2024 (ha)"),
+                Column("area_lost_ha", "float", nullable=True, description="surface perdue en 2024 (ha)"),
+            ),
         ),
         LayerSchema(
             "flood",
@@ -208,6 +245,8 @@ SCHEMAS: dict[str, LayerSchema] = {
             optional=(
                 Column("households", "float", nullable=True),
                 Column("poor_households", "float", nullable=True),
+                Column("floor_area_m2", "float", nullable=True, description="surface de plancher résidentielle"),
+                *(Column(name, "float", nullable=True) for name in FILOSOFI_HOUSEHOLD_FIELDS),
             ),
         ),
         LayerSchema(
@@ -224,8 +263,11 @@ SCHEMAS: dict[str, LayerSchema] = {
 
 #: The thematic layers, in the order they are built and shown (commune first).
 LAYERS: tuple[str, ...] = ("commune", "qpv", "flood", "heat", "shops", "cycle", "population")
-#: Context layers: built when a source allows, never reported as a missing need.
-CONTEXT_LAYERS: tuple[str, ...] = ("streets",)
+#: Context layers: built when a source allows, never reported as a missing need, never counted
+#: by the indicators (``qpv_2015``: the former priority districts, shown for comparison only).
+CONTEXT_LAYERS: tuple[str, ...] = ("streets", "qpv_2015")
+#: Layers built from the sources declared for another layer.
+SOURCES_OF: dict[str, str] = {"qpv_2015": "qpv"}
 
 
 def _coerce(frame: pd.DataFrame, col: Column, layer: str) -> pd.Series:

@@ -20,7 +20,7 @@ import shapely
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
-from ..schemas import same_crs, territory_crs
+from ..schemas import SOURCES_OF, same_crs, territory_crs
 from ..settings import CONTEXT_BUFFER_M
 
 
@@ -54,6 +54,9 @@ class BuildContext:
     excluded: dict[str, str] = field(default_factory=dict)
     #: Local path of every source resolved so far (id → path), to tell which one an error names.
     paths: dict[str, Path] = field(default_factory=dict)
+    #: Results shared between the layer modules of one build (the qpv and qpv_2015 layers read the
+    #: same sources once).
+    memo: dict = field(default_factory=dict)
 
     @property
     def crs(self) -> str:
@@ -62,8 +65,12 @@ class BuildContext:
 
     def sources(self, layer: str) -> list[Source]:
         """The catalog sources declared for ``layer`` in territories.yaml, in order of preference,
-        without those found broken during this build (:attr:`excluded`)."""
-        return [s for s in self.catalog.sources_for(self.territory, layer) if s.id not in self.excluded]
+        without those found broken during this build (:attr:`excluded`).
+
+        A layer derived from another one's sources (``qpv_2015`` from ``qpv``) gets those.
+        """
+        sources = self.catalog.sources_for(self.territory, SOURCES_OF.get(layer, layer))
+        return [s for s in sources if s.id not in self.excluded]
 
     def path(self, source: Source) -> Path:
         """Local path of ``source`` (mirror, cache, or download when not offline)."""
@@ -180,10 +187,6 @@ def to_territory_crs(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataF
         raise SourceFormatError(f"`{where}` has no CRS (.prj missing?); expected a declared CRS")
     crs = territory_crs()
     return frame if same_crs(frame.crs, crs) else frame.to_crs(crs)
-
-
-#: Former name, kept while modules edited elsewhere move to :func:`to_territory_crs`.
-to_l93 = to_territory_crs
 
 
 def require_geometries(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:

@@ -38,7 +38,7 @@ import shapely
 
 from ..catalog import Source
 from ..errors import LayerUnavailable, SourceFormatError
-from ..schemas import territory_crs
+from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, territory_crs
 from ._archive import open_archive
 from ._common import BuildContext, LayerResult, make_valid, to_territory_crs
 from .commune import read_communes
@@ -109,6 +109,8 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
     frame = to_territory_crs(frame, uri)
     frame = frame[frame.intersects(area)]
     households, poor = _field(frame.columns, ("men",)), _field(frame.columns, ("men_pauv",))
+    # the other household counts are kept under their INSEE names, for whoever exports the layer
+    others = {name: _field(frame.columns, (name,)) for name in FILOSOFI_HOUSEHOLD_FIELDS}
     out = gpd.GeoDataFrame(
         {
             "cell_id": frame[cell].astype(str).to_numpy(),
@@ -116,6 +118,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
             "support": [_grid_support(c) for c in frame[cell].astype(str)],
             "households": pd.to_numeric(frame[households]).to_numpy(float) if households else np.nan,
             "poor_households": pd.to_numeric(frame[poor]).to_numpy(float) if poor else np.nan,
+            **{name: pd.to_numeric(frame[field]).to_numpy(float) for name, field in others.items() if field},
         },
         geometry=frame.geometry.to_numpy(),
         crs=territory_crs(),

@@ -113,8 +113,9 @@ def base_url(e2e_store, tmp_path_factory) -> str:
 def browser():
     if not CHROMIUM.exists():
         _missing(f"Chromium not found at {CHROMIUM}: install Debian's chromium (make chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -127,10 +128,15 @@ def external_requests() -> list[str]:
     return []
 
 
+#: How long an assertion waits for the state a person would see (ms). Generous on purpose: a loaded
+#: CI machine answers callbacks slowly, and `expect` returns as soon as the state is there.
+EXPECT_TIMEOUT_MS = 30_000
+
+
 def _page(browser, request, external_requests, viewport):
     context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(EXPECT_TIMEOUT_MS)
 
     def watch(req):
         if not req.url.startswith(("http://127.0.0.1", "data:", "blob:")):

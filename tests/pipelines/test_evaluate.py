@@ -107,12 +107,12 @@ def _never(ctx):
 # -- the real mirror ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real_store(mirror, tmp_path_factory):
-    """Ales, Grenoble, Redon, Périgueux built from the mirror into a temporary store (tables included)."""
+    """Alès, Valence, Grenoble, Redon, Périgueux built from the mirror into a temporary store (tables included)."""
     from pipelines.store import Store
 
     store = Store(tmp_path_factory.mktemp("real") / "layers")
     catalog = Catalog.load()
-    for tid in ("ales", "grenoble", "redon", "perigueux"):
+    for tid in ("ales", "valence", "grenoble", "redon", "perigueux"):
         build_territory(catalog.territory(tid), catalog, store, offline=True, mirror=mirror, log=lambda msg: None)
     return store
 
@@ -126,19 +126,24 @@ def _layer_ok(store, territory: str, layer: str) -> bool:
     return store.manifest(territory)["layers"].get(layer, {}).get("status") == "ok"
 
 
-def test_ales_residents_from_the_1km_grid(real_store, mirror):
+def test_ales_residents_from_the_200m_grid(real_store, mirror):
     if not _layer_ok(real_store, "ales", "population"):
         pytest.skip("population layer of Alès not built (layer module missing)")
     commune = _indicator(real_store, "ales", "residents", "commune").sum()
     qpv = _indicator(real_store, "ales", "residents", "qpv").sum()
-    assert commune == pytest.approx(37_400, rel=0.02)
-    assert qpv == pytest.approx(8_300, rel=0.05)
-    # INSEE counts 14,621 residents in QP030001 (from addresses): 1 km cells of uniform density
-    # spread the dense QPV over the sparse cells around it, so area weighting finds 57 % of them
+    assert commune == pytest.approx(38_500, rel=0.03)  # SOURCES_2024: 38,519 by area weighting
+    assert qpv == pytest.approx(10_800, rel=0.05)  # 10,801 in QN03001I
+    # INSEE counts 14,621 residents in QP030001 (2015, population municipale): Filosofi counts
+    # people in fiscal households only (no collective housing), and 200 m cells still straddle the
+    # QPV's edge; the 1 km grid found 8,319 (57 %), the 200 m grid 74 %
     published = pd.read_csv(mirror / "population/qp2015_indicators_gard_hackaviz2021.csv", dtype=str)
     insee = float(published.set_index("code_qp").loc["QP030001", "pop_mun"])
     assert insee == 14_621
-    assert qpv / insee == pytest.approx(0.57, abs=0.03)
+    assert qpv / insee == pytest.approx(0.74, abs=0.01)
+    # poor households: 44.3 % of the QPV's households, 22.2 % hors QPV (Filosofi 2021)
+    rate = _indicator(real_store, "ales", "poverty_rate", "qpv").iloc[0]
+    hors = _indicator(real_store, "ales", "poverty_rate", "hors_qpv").iloc[0]
+    assert (round(rate, 3), round(hors, 3)) == (0.443, 0.222)
 
 
 def test_grenoble_existing_cycle_km(real_store):
@@ -149,21 +154,42 @@ def test_grenoble_existing_cycle_km(real_store):
     assert len(_indicator(real_store, "grenoble", "km", "qpv")) == 4
 
 
-def test_grenoble_residents_equal_its_iris_total(real_store):
-    # SOURCES: the 70 IRIS of Grenoble hold 160,777 residents (RP 2014); each IRIS is a unit of the
-    # commune, so none of them leaks out where its outline overhangs the simplified boundary
-    assert _indicator(real_store, "grenoble", "residents", "commune").sum() == pytest.approx(160_777)
+def test_grenoble_residents_from_the_200m_grid(real_store):
+    # the 200 m grid comes before the IRIS: 135,676 residents (86 % of the population municipale:
+    # students and other collective housing are not fiscal households), 16,423 in the four QPV
+    commune = _indicator(real_store, "grenoble", "residents", "commune").sum()
+    assert commune == pytest.approx(135_676, abs=1)
     qpv = _indicator(real_store, "grenoble", "residents", "qpv").sum()
     hors = _indicator(real_store, "grenoble", "residents", "hors_qpv").sum()
-    assert qpv + hors == pytest.approx(160_777, rel=1e-6)
+    assert qpv == pytest.approx(16_423, abs=1)
+    assert qpv + hors == pytest.approx(commune, rel=1e-9)
+
+
+def test_valence_residents_per_qpv(real_store):
+    residents = _indicator(real_store, "valence", "residents", "qpv")
+    assert len(residents) == 4 and residents.notna().all()
+    assert residents.sum() == pytest.approx(9_077, abs=1)
+    # "Valence, l'ambitieuse" names no resident-based target; one such measure is now computable
+    # (it was `unavailable`, commune total only, before the 200 m grid)
+    from pipelines.evaluate import evaluate_measures, read_ok_layers
+    from pipelines.indicators import make_zones
+
+    manifest = real_store.manifest("valence")
+    layers = read_ok_layers(real_store, "valence", manifest)
+    zones = make_zones(layers["commune"], layers["qpv"])
+    target = Target("population", "tous", "qpv")
+    programme = Programme("p", "p", "programme_electoral", "s", measures=(Measure("m", "m", "q", target=target),))
+    rows, per_qpv = evaluate_measures("valence", zones, layers, manifest, [programme])
+    assert rows["status"].tolist() == ["ok"] and rows["need"].iloc[0] == pytest.approx(9_077, abs=1)
+    assert len(per_qpv) == 4 and per_qpv["need"].notna().all()
 
 
 def test_perigueux_flood_share_of_its_qpv(real_store):
     zones = real_store.read_table("perigueux", "indicators")
-    area = zones[(zones["indicator"] == "area_ha") & (zones["zone_id"] == "QP024005")]["value"]
-    assert area.tolist() == pytest.approx([32.1], abs=0.1)  # 32 of the QPV's 45 ha lie in Périgueux
+    area = zones[(zones["indicator"] == "area_ha") & (zones["zone_id"] == "QN02405M")]["value"]
+    assert area.tolist() == pytest.approx([34.2], abs=0.1)  # 34 of the 2024 QPV's 47 ha lie in Périgueux
     share = _indicator(real_store, "perigueux", "share_fort", "qpv")
-    assert share.tolist() == pytest.approx([0.0532], abs=0.001)  # 1.71 ha of 32.1 ha
+    assert share.tolist() == pytest.approx([0.0508], abs=0.001)  # 1.74 ha of 34.2 ha
     assert _indicator(real_store, "perigueux", "share_moyen_ou_fort", "qpv").isna().all()
 
 
@@ -241,4 +267,6 @@ def test_redon_vacant_shops_are_counted_in_the_extract_only(mirror, tmp_path):
     measures = store.read_table("redon", "measures").set_index("measure_id")
     row = measures.loc["locaux-vacants-espaces-partages"]
     assert row["need"] == 9 and np.isnan(row["share_in_qpv"])
-    assert "Bellevue" in row["reason"] and "emprise" in row["need_label"]
+    # Bellevue left the priority geography in 2024: no "en QPV" figure, and it says why
+    assert "sans objet : aucun QPV en 2024" in row["reason"] and "emprise" in row["need_label"]
+    assert "Bellevue" not in row["reason"]

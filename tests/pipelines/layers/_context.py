@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,8 +44,16 @@ def make_context(
     return BuildContext(territory, catalog, offline=True, mirror=mirror, commune=frame, log=lambda _: None)
 
 
-def build_real(territory: str, layers: list[str], mirror: Path, store) -> dict:
-    """Build ``layers`` of a real territory from the mirror; the outcomes keyed by layer."""
+def build_real(territory: str, layers: list[str], mirror: Path, store, **sources: list[str]) -> dict:
+    """Build ``layers`` of a real territory from the mirror; the outcomes keyed by layer.
+
+    ``sources`` replaces the declared sources of a layer (``population=[…]``), to test one source
+    of a territory that declares a finer one first.
+    """
     catalog = Catalog.load()
-    outcomes = build_territory(catalog.territory(territory), catalog, store, offline=True, mirror=mirror, only=layers)
+    real = catalog.territory(territory)
+    if sources:
+        real = dataclasses.replace(real, layers={**real.layers, **{k: tuple(v) for k, v in sources.items()}})
+        catalog.territories[real.id] = real
+    outcomes = build_territory(real, catalog, store, offline=True, mirror=mirror, only=layers)
     return {o.layer: o for o in outcomes}

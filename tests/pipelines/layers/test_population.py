@@ -182,8 +182,23 @@ def test_commune_source_total_when_nothing_finer(tmp_path):
 # -- the real mirror -----------------------------------------------------------------------------
 
 
+def test_ales_200m_grid_filosofi_2021(mirror, store):
+    assert build_real("ales", ["population"], mirror, store)["population"].status == "ok"
+    cells = store.read_layer("ales", "population")
+    entry = store.manifest("ales")["layers"]["population"]
+    assert set(cells["support"]) == {"carreau_200m"} and entry["sources"] == ["insee.filosofi2021.carreaux200m.ales"]
+    assert entry["support"] == "carreau_200m" and entry["provenance"]["vintages"] == ["Filosofi 2021"]
+    commune = store.read_layer("ales", "commune").geometry.iloc[0]
+    weighted = (cells["population"] * cells.intersection(commune).area / cells.area).sum()
+    assert weighted == pytest.approx(38_519, abs=1)  # SOURCES_2024: 38,519 by area weighting
+    # the household fields are kept: poor households for the poverty need, the others as published
+    assert {"households", "poor_households", "men_1ind", "men_prop", "men_surf"} <= set(cells.columns)
+    assert cells["poor_households"].sum() > 0 and (cells["poor_households"] <= cells["households"] + 1e-9).all()
+
+
 def test_ales_1km_grid(mirror, store):
-    outcome = build_real("ales", ["population"], mirror, store)["population"]
+    sources = ["insee.filosofi2019.carreaux1km.ales", "insee.iris.rp2014"]
+    outcome = build_real("ales", ["population"], mirror, store, population=sources)["population"]
     assert outcome.status == "ok"
     cells = store.read_layer("ales", "population")
     commune = store.read_layer("ales", "commune").geometry.iloc[0]
@@ -196,7 +211,8 @@ def test_ales_1km_grid(mirror, store):
 
 
 def test_grenoble_iris_2016_joined_to_rp2014(mirror, store):
-    assert build_real("grenoble", ["population"], mirror, store)["population"].status == "ok"
+    sources = ["grenoble.iris", "insee.iris.rp2014"]
+    assert build_real("grenoble", ["population"], mirror, store, population=sources)["population"].status == "ok"
     iris = store.read_layer("grenoble", "population")
     assert len(iris) == 70 and set(iris["support"]) == {"iris"}
     assert iris["population"].sum() == 160_777
@@ -213,7 +229,8 @@ def test_grenoble_contours_file_holds_nine_vintages(mirror):
 
 
 def test_valence_commune_total_from_iris_without_contours(mirror, store):
-    assert build_real("valence", ["population"], mirror, store)["population"].status == "ok"
+    sources = ["ign.contours_iris", "insee.iris.rp2014", "datafrance.communes"]
+    assert build_real("valence", ["population"], mirror, store, population=sources)["population"].status == "ok"
     frame = store.read_layer("valence", "population")
     assert frame["support"].tolist() == ["commune"] and frame["population"].tolist() == [62_150.0]
     entry = store.manifest("valence")["layers"]["population"]

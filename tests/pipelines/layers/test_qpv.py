@@ -267,14 +267,24 @@ def test_zip_member_picked_by_extension(tmp_path, extensions, picked):
 def test_online_build_from_the_2024_zip(fixture_mirror):
     write_zip(fixture_mirror / "qp2024.zip", ("geojson", "shp"))
     result = qpv.build(make_ctx(fixture_mirror, ("qp24.zip", "qp24.list", "qp15")))
-    frame = result.frame
-    # Voisin touches the border only; the straddling Cœur de Ville keeps its full 2 ha contour
+    frame = result.frame.set_index("code_qp")
+    # the list decides which QPV: Voisin is Autreville's; a listed QPV without a 2024 perimeter in the
+    # zip keeps today's rule (2015 contour or none); the straddling Cœur de Ville keeps its full contour
+    assert list(frame.index) == ["QN09901M", "QN09902I", "QN09903M", "QN09904N"]
+    assert frame["perimeter_status"].tolist() == [MODIFIED, "exact", "exact", "indisponible"]
+    assert frame["area_ha"].round(3).tolist()[:3] == [2.0, 6.0, 2.0]  # bow-tie 2 × 1 ha, 300 × 200 m, 200 × 100 m
+    assert frame["area_in_commune_ha"].round(3).tolist()[:3] == [2.0, 6.0, 1.5]
+    assert set(frame["generation"]) == {"2024"}
+    assert frame["code_qp_2015"].tolist()[:3] == ["QP099001", "QP099002", "QP099003"]
+    assert result.sources == ["qp24.list", "qp24.zip", "qp15"]
+
+
+def test_zip_alone_selects_by_overlap(fixture_mirror):
+    write_zip(fixture_mirror / "qp2024.zip", ("geojson",))
+    frame = qpv.build(make_ctx(fixture_mirror, ("qp24.zip", "qp15"))).frame
+    # Voisin only touches the border (0 ha inside): left out
     assert frame["code_qp"].tolist() == ["QN09902I", "QN09903M"]
-    assert frame["area_ha"].round(3).tolist() == [6.0, 2.0]  # 300 × 200 m, 200 × 100 m
-    assert frame["area_in_commune_ha"].round(3).tolist() == [6.0, 1.5]
-    assert set(frame["perimeter_status"]) == {"exact"} and set(frame["generation"]) == {"2024"}
-    assert frame["code_qp_2015"].tolist() == ["QP099002", "QP099003"]
-    assert result.sources == ["qp24.zip", "qp15"]
+    assert set(frame["perimeter_status"]) == {"exact"}
 
 
 def test_gpkg_is_read_when_present(fixture_mirror):
@@ -300,68 +310,107 @@ def test_real_2015_file_and_list(mirror):
 
 @pytest.fixture(scope="module")
 def built(mirror, tmp_path_factory):
-    """The qpv layer of every real territory, built offline from the mirror (commune first)."""
+    """The qpv and qpv_2015 layers of every real territory, built offline from the mirror (commune first)."""
     catalog = Catalog.load()
     store = Store(tmp_path_factory.mktemp("qpv-layers"))
     outcomes = {}
     for tid in ("ales", "valence", "grenoble", "perigueux", "redon"):
         result = build_territory(
-            catalog.territory(tid), catalog, store, mirror=mirror, only=["qpv"], log=lambda _: None
+            catalog.territory(tid), catalog, store, mirror=mirror, only=["qpv", "qpv_2015"], log=lambda _: None
         )
         outcomes[tid] = {o.layer: o for o in result}
     return store, outcomes
 
 
-def _layer(built, tid):
+def _layer(built, tid, layer="qpv"):
     store, outcomes = built
-    assert outcomes[tid]["qpv"].status == "ok", outcomes[tid]["qpv"].reason
-    return store.read_layer(tid, "qpv"), store.manifest(tid)["layers"]["qpv"]
+    assert outcomes[tid][layer].status == "ok", outcomes[tid][layer].reason
+    return store.read_layer(tid, layer), store.manifest(tid)["layers"][layer]
 
 
 def test_ales(built):
     frame, entry = _layer(built, "ales")
     assert frame[["code_qp", "code_qp_2015", "perimeter_status"]].values.tolist() == [["QN03001I", "QP030001", "exact"]]
-    assert frame.is_valid.all() and frame.area.iloc[0] / 1e4 == pytest.approx(235, abs=2)
+    # the 2024 perimeter, invalid as published (repaired): 235.30 ha
+    assert frame.is_valid.all() and frame["area_ha"].iloc[0] == pytest.approx(235.3, abs=0.5)
+    assert entry["sources"][:2] == ["anct.qpv2024.communes", "anct.qpv2024.perimetres.extrait"]
+    # INSEE's 2015 figures of QP030001, shown beside the estimate
+    assert frame[["published_population", "published_poverty_rate"]].values.tolist() == [[14621.0, 0.466]]
+    history, _ = _layer(built, "ales", "qpv_2015")
+    assert history[["code_qp_2015", "status_2024", "code_qp"]].values.tolist() == [
+        ["QP030001", "inchangé en 2024", "QN03001I"]
+    ]
 
 
 def test_valence(built):
     frame, entry = _layer(built, "valence")
     got = frame.set_index("code_qp")
-    assert got["area_ha"].round(1).to_dict() == {"QN02606M": 11.8, "QN02607M": 86.1, "QN02608I": 10.3, "QN02609M": 9.6}
-    assert got.loc["QN02608I", ["code_qp_2015", "perimeter_status"]].tolist() == ["QP026008", "exact"]
-    assert (got["perimeter_status"] == MODIFIED).sum() == 3
+    assert got["area_ha"].round(1).to_dict() == {
+        "QN02606M": 14.5,
+        "QN02607M": 100.4,
+        "QN02608I": 10.3,
+        "QN02609M": 11.5,
+    }
+    assert got["area_in_commune_ha"].sum() == pytest.approx(136.7, abs=0.1)
+    assert set(got["perimeter_status"]) == {"exact"}
+    assert got["code_qp_2015"].to_dict() == {
+        "QN02606M": "QP026006", "QN02607M": "QP026007", "QN02608I": "QP026008", "QN02609M": "QP026009"
+    }  # fmt: skip
     rules = {m["code_qp"]: (m["name_2015"], m["rule"]) for m in entry["qpv_matching"]}
     assert rules["QN02608I"] == ("Valensoles", "token-overlap")
+    history = _layer(built, "valence", "qpv_2015")[0].set_index("code_qp_2015")
+    assert history["status_2024"].value_counts().to_dict() == {"modifié en 2024": 3, "inchangé en 2024": 1}
+    # Les Hauts de Valence grew from 86.06 ha to 100.43 ha: 15.40 ha gained, 1.03 ha lost
+    gained, lost = history.loc["QP026007", ["area_gained_ha", "area_lost_ha"]]
+    assert (gained, lost) == (pytest.approx(15.40, abs=0.01), pytest.approx(1.03, abs=0.01))
+    assert gained - lost == pytest.approx(got.loc["QN02607M", "area_ha"] - history.loc["QP026007", "area_ha"])
 
 
 def test_grenoble(built):
     frame, entry = _layer(built, "grenoble")
     assert sorted(frame["code_qp"]) == ["QN03806M", "QN03807M", "QN03808M", "QN03809M"]
-    assert set(frame["perimeter_status"]) == {MODIFIED}
+    assert set(frame["perimeter_status"]) == {"exact"}
+    assert frame["area_in_commune_ha"].sum() == pytest.approx(132.5, abs=0.1)
     assert "QP038003" not in set(frame["code_qp_2015"])  # Échirolles' Essarts - Surieux: 0.04 ha sliver
     malherbe = next(m for m in entry["qpv_matching"] if m["code_qp"] == "QN03808M")
     assert malherbe["name_2015"] == "Teisseire Abbaye Jouhaux Châtelet" and malherbe["score"] == 0.848
+    assert frame.set_index("code_qp")["published_population"].to_dict() == {
+        "QN03806M": 2893.0, "QN03807M": 12304.0, "QN03808M": 6629.0, "QN03809M": 1507.0
+    }  # fmt: skip
 
 
 def test_perigueux_straddling_qpv(built):
     frame, entry = _layer(built, "perigueux")
-    assert frame[["code_qp_2015", "generation", "perimeter_status"]].values.tolist() == [
-        ["QP024005", "2015", "contour 2015"]
+    assert frame[["code_qp", "code_qp_2015", "generation", "perimeter_status"]].values.tolist() == [
+        ["QN02405M", "QP024005", "2024", "exact"]
     ]
-    assert frame["area_ha"].iloc[0] == pytest.approx(45.1, abs=0.2)
-    assert frame["area_in_commune_ha"].iloc[0] == pytest.approx(32.1, abs=0.2)
-    assert "département 24 absente du miroir" in entry["notes"][0]
+    assert frame["insee_communes"].iloc[0] == "24138, 24322"  # shared with Coulounieix-Chamiers
+    assert frame["area_ha"].iloc[0] == pytest.approx(46.65, abs=0.05)
+    assert frame["area_in_commune_ha"].iloc[0] == pytest.approx(34.2, abs=0.1)
+    history, _ = _layer(built, "perigueux", "qpv_2015")
+    assert history[["code_qp_2015", "status_2024"]].values.tolist() == [["QP024005", "modifié en 2024"]]
+    assert history["area_in_commune_ha"].iloc[0] == pytest.approx(32.1, abs=0.2)
 
 
-def test_redon_keeps_its_2015_qpv(built):
-    # SOURCES said Redon has no QPV; the national 2015 file has QP035007 Bellevue inside the commune.
-    # The 2024 list of département 35 is not mirrored, so the 2015 contour is kept and labelled as such.
+def test_redon_has_no_qpv_in_2024(built):
+    # Redon is absent from the national 2024 list: Bellevue (QP035007) left the priority geography
     frame, entry = _layer(built, "redon")
-    assert frame["code_qp_2015"].tolist() == ["QP035007"]
-    assert frame["name"].iloc[0].startswith("Bellevue")
-    assert frame["perimeter_status"].tolist() == ["contour 2015"]
-    assert frame.area.iloc[0] / 1e4 == pytest.approx(20.3, abs=0.2)
-    assert any("35" in note for note in entry["notes"])
+    assert frame.empty and entry["no_qpv_2024"] is True
+    assert entry["sources"] == ["anct.qpv2024.communes"]
+    assert "aucun quartier prioritaire de la géographie 2024" in entry["notes"][0]
+    history, history_entry = _layer(built, "redon", "qpv_2015")
+    assert history[["code_qp_2015", "status_2024"]].values.tolist() == [["QP035007", "sorti en 2024"]]
+    assert history["name"].iloc[0].startswith("Bellevue")
+    assert history.area.iloc[0] / 1e4 == pytest.approx(20.3, abs=0.2)
+    assert "sortis de la géographie prioritaire en 2024" in history_entry["notes"][0]
+
+
+def test_national_list_reads_every_commune(mirror):
+    table = qpv.read_qpv2024_communes(mirror / "qpv/qp2024_communes_points_anct_france.geojson")
+    assert len(table) == 1684 and table["insee_com"].nunique() == 824
+    assert (table["insee_com"] == "13055").sum() == 41  # Marseille
+    assert "35236" not in set(table["insee_com"])  # Redon
+    assert table.loc[table["insee_com"] == "97411", "insee_dep"].iloc[0] == "974"
 
 
 def test_broken_files_name_the_file(tmp_path):
@@ -377,3 +426,89 @@ def test_broken_files_name_the_file(tmp_path):
     bad_list.write_text("code;nom\nQN1;A\n", encoding="utf-8")
     with pytest.raises(SourceFormatError, match=r"list.csv`: column\(s\) \['code_qp'"):
         qpv.read_qpv2024_list(bad_list)
+
+
+# -- the national list and the historical layer -----------------------------------------------
+def write_national_list(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """ANCT's national list of host communes: one point per commune, codes and names comma-joined."""
+    frame = gpd.GeoDataFrame(
+        {
+            "insee_com": [r[0] for r in rows],
+            "lib_com": [r[1] for r in rows],
+            "code_qp": [r[2] for r in rows],
+            "lib_qp": [r[3] for r in rows],
+        },
+        geometry=[shapely.Point(0.5, 45.0)] * len(rows),
+        crs="EPSG:4326",
+    )
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return path
+
+
+def national_ctx(tmp_path: Path, layers: tuple[str, ...]) -> BuildContext:
+    ctx = make_ctx(tmp_path, layers)
+    common = {"publisher": "ANCT", "page": "https://example.org/", "licence": "LO", "vintage": "test"}
+    ctx.catalog.sources["qp24.national"] = Source(
+        "qp24.national",
+        "QPV 2024 communes",
+        url="https://example.org/c.geojson",
+        format="qpv2024-communes-geojson",
+        mirror="communes.geojson",
+        options={"scope": "national"},
+        **common,
+    )
+    return ctx
+
+
+def test_commune_absent_from_the_national_list_has_no_2024_qpv(fixture_mirror):
+    from pipelines.layers import qpv_2015
+
+    write_national_list(fixture_mirror / "communes.geojson", [("99002", "Autreville", "QN09905M", "Voisin")])
+    ctx = national_ctx(fixture_mirror, ("qp24.national", "qp15"))
+    result = qpv.build(ctx)
+    assert result.frame.empty and result.extra["no_qpv_2024"] is True
+    assert result.sources == ["qp24.national"] and qpv.NO_QPV_2024 == "sans objet : aucun QPV en 2024"
+    history = qpv_2015.build(ctx)  # same context: the sources are read once (memo)
+    assert history.frame["code_qp_2015"].tolist() == ["QP099001", "QP099002", "QP099003"]
+    assert set(history.frame["status_2024"]) == {"sorti en 2024"} and history.frame["code_qp"].isna().all()
+    assert history.frame["area_in_commune_ha"].round(6).tolist() == [2.0, 4.0, 1.5]
+
+
+def test_national_list_names_and_counts(fixture_mirror):
+    rows = [("99001", "Villeneuve", "QN09902I, QN09903M", "Valensolles, Cœur de Ville")]
+    table = qpv.read_qpv2024_communes(write_national_list(fixture_mirror / "communes.geojson", rows))
+    assert table.values.tolist() == [
+        ["QN09902I", "Valensolles", "99001", "Villeneuve", "99"],
+        ["QN09903M", "Cœur de Ville", "99001", "Villeneuve", "99"],
+    ]
+    bad = [("99001", "Villeneuve", "QN09902I, QN09903M", "Valensolles")]
+    with pytest.raises(SourceFormatError, match="lists 2 QPV codes but 1 names"):
+        qpv.read_qpv2024_communes(write_national_list(fixture_mirror / "bad.geojson", bad))
+
+
+def test_history_statuses_and_area_gained_or_lost(fixture_mirror):
+    from pipelines.layers import qpv_2015
+
+    write_zip(fixture_mirror / "qp2024.zip", ("geojson",))
+    rows = [("99001", "Villeneuve", "QN09902I, QN09903M", "Valensolles, Cœur de Ville")]
+    write_national_list(fixture_mirror / "communes.geojson", rows)
+    ctx = national_ctx(fixture_mirror, ("qp24.zip", "qp24.national", "qp15"))
+    frame = qpv_2015.build(ctx).frame.set_index("code_qp_2015")
+    # Valensoles 2015 = 200 × 200 m; its 2024 perimeter 300 × 200 m: +2 ha, nothing lost
+    assert frame.loc["QP099002", ["status_2024", "code_qp"]].tolist() == ["inchangé en 2024", "QN09902I"]
+    assert frame.loc["QP099002", ["area_gained_ha", "area_lost_ha"]].round(6).tolist() == [2.0, 0.0]
+    assert frame.loc["QP099003", "status_2024"] == "modifié en 2024"
+    # the bow-tie QP099001 has no 2024 counterpart and every 2024 QPV has its perimeter: it left
+    assert frame.loc["QP099001", "status_2024"] == "sorti en 2024"
+    assert pd.isna(frame.loc["QP099001", "area_gained_ha"])
+
+
+def test_perimeter_named_for_the_commune_is_kept_whatever_its_overlap(fixture_mirror):
+    path = fixture_mirror / "qp2024.zip"
+    write_zip(path, ("geojson",))
+    perimeters = qpv.read_qpv2024_perimeters(path)
+    commune = COMMUNE
+    named = perimeters["code_qp"].eq("QN09905M").to_numpy()  # Voisin touches the border: 0 ha inside
+    kept = qpv.in_commune(perimeters, commune, named=named)
+    assert kept["code_qp"].tolist() == ["QN09902I", "QN09903M", "QN09905M"]
+    assert kept["area_in_commune_ha"].round(6).tolist() == [6.0, 1.5, 0.0]
