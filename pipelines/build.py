@@ -30,7 +30,7 @@ from .errors import (
     relative_paths,
 )
 from .layers import BuildContext, LayerResult, builder
-from .layers._common import culprit_source, remove_orphan_temp_dirs
+from .layers._common import culprit_source, read_once, remove_orphan_temp_dirs
 from .layers._plausible import check_shrink, expected_extent
 from .national_plan import build_fingerprint
 from .schemas import CONTEXT_LAYERS, LAYERS, use_crs
@@ -170,7 +170,7 @@ def _evaluate(ctx: BuildContext, tx: StoreTransaction) -> LayerOutcome:
     tid = ctx.territory.id
     start = time.perf_counter()
     try:
-        tables = evaluate_territory(tx.as_store(), tid)
+        tables = evaluate_territory(tx.as_store(), tid, programmes=_programmes(settings.PROGRAMMES_DIR))
         rows = tables["indicators"]["rows"]
         return LayerOutcome(tid, "indicators", "ok", rows, time.perf_counter() - start)
     except StoreError:
@@ -179,6 +179,15 @@ def _evaluate(ctx: BuildContext, tx: StoreTransaction) -> LayerOutcome:
         message = _log_error(ctx, "indicators", exc)
         tx.record_tables({"indicators": {"status": "error", "rows": 0, "reason": _public(ctx, message)}})
         return LayerOutcome(tid, "indicators", "error", 0, time.perf_counter() - start, message)
+
+
+@read_once
+def _programmes(folder: Path) -> dict:
+    """Every programme YAML of ``folder``, parsed once per process (a national build evaluates
+    hundreds of territories on one worker; the files' size and mtime key the memo)."""
+    from .measures import load_programmes
+
+    return load_programmes(folder)
 
 
 def _log_error(ctx: BuildContext, step: str, exc: Exception) -> str:
