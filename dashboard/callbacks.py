@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, ctx, no_update
 
 from . import i18n, maps, state
 from .data import Data
-from .views import compare, place, programmes, sources
+from .views import compare, national_qpv, place, programmes, sources
 from .views import map as map_view
 
 #: Applies the URL query after load when the layout was built for another one (no Referer).
@@ -178,5 +178,5 @@ def register(app: dash.Dash, data: Data) -> None:
     def exports(territory, layers, programme, measure, tab):
         return state.exports_props(data, territory, layers or [], programme, measure, tab)
 
-    for view in (map_view, programmes, place, compare, sources):
+    for view in (map_view, programmes, place, compare, sources, national_qpv):
         view.register(app, data)

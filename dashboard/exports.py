@@ -159,7 +159,8 @@ def with_member(geojson_text: str, info: dict) -> str:
 
 
 def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str, info: dict) -> Path:
-    """Write a labelled frame as GeoJSON (EPSG:4326, 6 decimals) or GeoPackage (EPSG:2154).
+    """Write a labelled frame as GeoJSON (EPSG:4326, 6 decimals) or GeoPackage (the territory's CRS:
+    EPSG:2154 in metropolitan France, the local UTM overseas, as stored).
 
     ``info`` is :func:`provenance` of the layer: its fields become feature columns, the GeoJSON
     member ``cartopolis``, and the GeoPackage layer's metadata and description.
@@ -180,7 +181,7 @@ def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str, inf
     }
     description = f"{info['territory_name']} — {info['layer']} — {info['provenance']} — {info['licence']}"
     pyogrio.write_dataframe(
-        frame.to_crs(CRS_L93),
+        frame if frame.crs is not None and frame.crs.is_projected else frame.to_crs(CRS_L93),
         path,
         driver="GPKG",
         layer=stem,

@@ -41,8 +41,9 @@ def statuses(outcomes) -> dict[str, str]:
 def test_montpellier_offline_boundary_qpv_population_and_urls(built, mirror):
     store, outcomes = built
     assert statuses(outcomes["34172"]) == {
-        "commune": "ok", "qpv": "ok", "qpv_2015": "ok", "flood": "unavailable", "heat": "unavailable", "shops": "unavailable",
-        "cycle": "unavailable", "population": "ok", "streets": "unavailable", "indicators": "ok",
+        "commune": "ok", "qpv": "ok", "qpv_2015": "ok", "flood": "unavailable", "heat": "unavailable",
+        "shops": "unavailable", "cycle": "unavailable", "population": "ok", "streets": "unavailable",
+        "indicators": "ok",
     }  # fmt: skip
     manifest = store.manifest("montpellier")
     assert manifest["territory"] | {"sources": None} == manifest["territory"] | {
