@@ -12,6 +12,9 @@
   commune. A task that raises is recorded as failed with its reason, the others go on; a worker
   that dies has its task rescheduled by Dask on another worker, and a territory's layers are
   published together by the store transaction (a killed build publishes nothing).
+- **Workers** of an existing cluster must import this project: start them in its root or with
+  ``PYTHONPATH`` pointing to it (``dask worker tcp://HOST:8786 --nthreads 1``), with the same
+  mirror path and store folder (a shared file system) as the command.
 - **Report**: a rich progress bar over territories, then a summary (built, skipped, failed with
   reasons) also written to ``<store>/_national/last_build.json``; then the national QPV table
   (:mod:`pipelines.national_qpv`).
@@ -60,9 +63,13 @@ class TerritoryReport:
 
 # -- worker side -------------------------------------------------------------------------------
 def _worker_catalog() -> Catalog:
-    """The catalog of this worker process, loaded on its first task."""
-    if "catalog" not in _WORKER:
-        _WORKER["catalog"] = Catalog.load()
+    """The catalog of this worker process, loaded on its first task (again when a YAML file changed:
+    a worker of an existing cluster outlives a build)."""
+    from .settings import SOURCES_FILE, TERRITORIES_FILE
+
+    stamp = tuple(path.stat().st_mtime_ns for path in (SOURCES_FILE, TERRITORIES_FILE))
+    if _WORKER.get("stamp") != stamp:
+        _WORKER.update(catalog=Catalog.load(), stamp=stamp)
     return _WORKER["catalog"]
 
 
