@@ -130,9 +130,12 @@ def build_fingerprint(territory: Territory, catalog: Catalog, *, offline: bool, 
 
 
 def is_current(store: Store, territory: Territory, fingerprint: str) -> bool:
-    """Whether the store's published build of ``territory`` has this fingerprint (nothing to rebuild)."""
+    """Whether the store's published build of ``territory`` has this fingerprint and nothing failed in it
+    (a layer in ``error`` or ``stale``, or failed indicators, is built again)."""
     try:
-        recorded = store.manifest(territory.id).get("territory", {}).get("fingerprint")
+        manifest = store.manifest(territory.id)
     except CartopolisError:
         return False
-    return recorded == fingerprint
+    failed = any(entry.get("status") in ("error", "stale") for entry in manifest.get("layers", {}).values())
+    failed |= (manifest.get("tables") or {}).get("indicators", {}).get("status") == "error"
+    return manifest.get("territory", {}).get("fingerprint") == fingerprint and not failed
