@@ -45,6 +45,10 @@ def run_build(data: Path, workers: int, mirror: Path) -> dict:
         "exit_code": result.returncode,
         "wall_s": round(seconds, 1),
         "tasks_s": report["seconds"],
+        "sum_task_s": round(sum(t["seconds"] for t in report["territories"]), 1),
+        "median_task_s": sorted(t["seconds"] for t in report["territories"])[len(report["territories"]) // 2]
+        if report["territories"]
+        else None,
         "built": report["built"],
         "skipped": report["skipped"],
         "failed": report["failed"],
