@@ -96,3 +96,23 @@ def test_overseas_communes_take_their_official_projection(departement, crs):
     from pipelines.schemas import crs_for_departement
 
     assert crs_for_departement(departement) == crs
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Saint-Denis", "  - Saint-Denis — INSEE 93066, département 93, 141 441 hab."),
+        ("Montpelier", "  - Montpellier — INSEE 34172, département 34, 285 121 hab."),
+    ],
+)
+def test_build_command_refuses_an_ambiguous_or_unknown_name_with_candidates(mirror, tmp_path, query, expected):
+    import subprocess
+    import sys
+
+    from pipelines import settings
+
+    command = [sys.executable, "-m", "pipelines", "build", "--territory", query, "--offline", "--data", str(tmp_path)]
+    result = subprocess.run(command, cwd=settings.PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2  # a usage error, nothing built
+    assert expected in result.stdout
+    assert not (tmp_path / "saint-denis-93066").exists() and "Traceback" not in result.stdout + result.stderr
