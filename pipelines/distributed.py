@@ -289,6 +289,11 @@ def cmd_build_distributed(args, console: Console) -> int:
         return 130
     if any(r.status == "built" for r in reports) or not (store.folder(FOLDER) / f"{TABLE}.parquet").exists():
         counts = build_national_qpv(store, catalog, offline=args.offline, mirror=mirror)
+        if not (store.folder(FOLDER) / "departements.parquet").exists():  # the overview's background
+            from .measures import load_programmes
+            from .national import build_national
+
+            build_national(store, catalog, load_programmes(), offline=args.offline)
     else:
         counts = table_counts(store.read_geotable(FOLDER, TABLE))
     console.print(
