@@ -51,6 +51,8 @@ UNKNOWN = "inconnu"
 #: Simplification for the national map (degrees, about 100 m) and coordinate decimals.
 SIMPLIFY_DEG, DECIMALS = 0.001, 4
 SEARCH_LIMIT = 12
+#: Rows of the ranking shown (the table of every built QPV would weigh on the first view).
+RANKING_ROWS = 50
 _CACHE: dict = {}
 _LOCK = threading.Lock()
 
@@ -159,7 +161,8 @@ def section(data: Data) -> list:
             )
         ]
     counts = frame["status"].value_counts()
-    summary = ", ".join(f"{counts.get(k, 0)} {STATUS[k][0]}" for k in STATUS)
+    words = {"unchanged": "inchangés", "modified": "modifiés", "new": "nouveaux", "left": "sortis"}
+    summary = ", ".join(f"{counts.get(k, 0)} {words[k]}" for k in STATUS) + " en 2024"
     options = [{"label": label, "value": column} for column, (label, _) in RANKED.items()]
     return [
         html.H2("Tous les QPV de France", className="h5"),
@@ -230,9 +233,10 @@ def ranking(frame: gpd.GeoDataFrame, column: str) -> list:
     ordered = built.assign(_missing=built[column].isna()).sort_values(["_missing", column], ascending=[True, False])
     rows = [
         [str(i), r["name"], r["key"], r["commune_names"], fmt_value(r[column], kind)]
-        for i, (_, r) in enumerate(ordered.iterrows(), start=1)
+        for i, (_, r) in enumerate(ordered.head(RANKING_ROWS).iterrows(), start=1)
     ]
-    caption = f"QPV des territoires construits classés par « {label} » (inconnu : couche indisponible)"
+    shown = f"{len(rows)} premiers sur {len(ordered)}" if len(ordered) > len(rows) else f"{len(rows)} QPV"
+    caption = f"QPV des territoires construits classés par « {label} », {shown} (inconnu : couche indisponible)"
     return [html_table(["Rang", "QPV", "Code", "Communes", label], rows, caption, "qpv-ranking")]
 
 

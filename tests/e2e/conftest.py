@@ -9,6 +9,7 @@ Debian's Chromium (``/usr/bin/chromium``) is launched by Playwright through ``ex
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -106,6 +107,12 @@ def serve(store: Path, logs: Path):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def serve_store():
+    """Serve another store than the session's: ``with serve_store(store, logs) as url: …``."""
+    return contextlib.contextmanager(serve)
 
 
 @pytest.fixture(scope="session")

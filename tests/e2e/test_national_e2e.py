@@ -13,9 +13,8 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from pipelines.settings import PROJECT_ROOT as ROOT
 from pipelines.store import Store
-
-from .conftest import ROOT, serve
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +29,9 @@ def national_store(mirror, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def national_url(national_store, tmp_path_factory):
-    yield from serve(national_store, tmp_path_factory.mktemp("e2e-national-logs"))
+def national_url(national_store, tmp_path_factory, serve_store):
+    with serve_store(national_store, tmp_path_factory.mktemp("e2e-national-logs")) as url:
+        yield url
 
 
 def test_every_qpv_of_france_is_drawn_and_villeneuve_opens_its_sheet(page, national_url, national_store):
