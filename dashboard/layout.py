@@ -36,9 +36,7 @@ def territory_options(data: Data) -> list[dict]:
     options = [{"label": i18n.NATIONAL_LABEL, "value": i18n.NATIONAL}]
     for info in sorted(data.territories(), key=lambda i: (unidecode(str(i.get("name", i["id"]))).lower(), i["id"])):
         name, insee, dep = info.get("name", info["id"]), info.get("insee", ""), info.get("departement", "")
-        label = f"{name} ({insee})" + (f" — dép. {dep}" if dep else "")
-        if info.get("fictional"):
-            label += " — fictif"
+        label = f"{name} ({insee})" + (" — fictif" if info.get("fictional") else "") + (f" — dép. {dep}" if dep else "")
         search = f"{name} {unidecode(str(name))} {insee} {dep} {info['id']}"
         options.append({"label": label, "value": info["id"], "search": search})
     return options

@@ -7,7 +7,8 @@ Rows: every 2024 QPV of the ANCT national list, each with its 2015 counterpart w
 - ``code_qp`` (2024), ``code_qp_2015``, ``name``, ``communes`` (INSEE codes, comma-joined),
   ``commune_names``, ``departement``;
 - ``status``: ``unchanged`` (2024 code ``I``), ``modified`` (``M``), ``new`` (``N``), ``left`` (a
-  2015 QPV out of the 2024 geography);
+  2015 QPV out of the 2024 geography), ``undocumented`` (another letter: the 17 codes of Mayotte
+  end in ``C``, which no mirrored document explains; not guessed);
 - ``area_ha``: area of the contour drawn (the 2015 one, measured in its département's CRS), NaN
   when no contour is known (a new QPV offline); ``perimeter`` says which contour it is;
 - ``territory``: the id of the built territory holding it (the first host commune built), else
@@ -47,7 +48,12 @@ HEADLINES: dict[str, tuple[str, str]] = {
     "cycle_share_near_protected": ("cycle", "share_near_protected"),
 }
 STATUS_BY_LETTER = {"I": "unchanged", "M": "modified", "N": "new"}
-PERIMETER = {"unchanged": "contour 2015", "modified": "contour 2015, modifié en 2024", "left": "contour 2015"}
+PERIMETER = {
+    "unchanged": "contour 2015",
+    "modified": "contour 2015, modifié en 2024",
+    "left": "contour 2015",
+    "undocumented": "contour 2015 (statut 2024 non documenté)",
+}
 #: Simplification of the contours kept for the national map (m).
 SIMPLIFY_M = 10.0
 
@@ -67,7 +73,7 @@ def qpv_rows(qpv15: gpd.GeoDataFrame, pairs24: pd.DataFrame, communes: gpd.GeoDa
                 matched[m.code_qp] = m.code_qp_2015
     rows = []
     for code, group in pairs24.groupby("code_qp", sort=True):
-        status = STATUS_BY_LETTER.get(code[-1], "modified")
+        status = STATUS_BY_LETTER.get(code[-1], "undocumented")
         name = next((n for n in group["lib_qp"] if n), "")
         rows.append(_row(code, matched.get(code), name, list(group["insee_com"]), status, commune_names))
     continued = set(matched.values())

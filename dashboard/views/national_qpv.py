@@ -33,6 +33,7 @@ STATUS = {
     "modified": ("périmètre modifié en 2024", "#e08214"),
     "new": ("nouveau en 2024", "#762a83"),
     "left": ("sorti de la géographie prioritaire en 2024", "#878787"),
+    "undocumented": ("code 2024 en « C » (Mayotte), statut non documenté", "#2166ac"),
 }
 STYLES = {
     f"qpv_{key}": {"color": colour, "weight": 3, "fillColor": colour, "fillOpacity": 0.5}
@@ -162,7 +163,9 @@ def section(data: Data) -> list:
         ]
     counts = frame["status"].value_counts()
     words = {"unchanged": "inchangés", "modified": "modifiés", "new": "nouveaux", "left": "sortis"}
-    summary = ", ".join(f"{counts.get(k, 0)} {words[k]}" for k in STATUS) + " en 2024"
+    summary = ", ".join(f"{counts.get(k, 0)} {w}" for k, w in words.items()) + " en 2024"
+    if counts.get("undocumented"):
+        summary += f", {counts['undocumented']} au statut non documenté (codes en « C » de Mayotte)"
     options = [{"label": label, "value": column} for column, (label, _) in RANKED.items()]
     return [
         html.H2("Tous les QPV de France", className="h5"),

@@ -43,9 +43,10 @@ def test_national_qpv_table_has_one_row_per_qpv_and_the_status_of_its_code(plan,
         for f in json.loads((mirror / LIST_2024).read_text())["features"]
         for c in f["properties"]["code_qp"].split(",")
     }
-    by_letter = {letter: sum(c.endswith(letter) for c in codes) for letter in "IMN"}
+    by_letter = {letter: sum(c.endswith(letter) for c in codes) for letter in "IMNC"}
+    assert by_letter == {"I": 323, "M": 1028, "N": 125, "C": 17}  # C: Mayotte's 17 codes, letter undocumented
     counts = table["status"].value_counts()
-    assert (counts["unchanged"], counts["modified"], counts["new"]) == (by_letter["I"], by_letter["M"], by_letter["N"])
+    assert (counts["unchanged"], counts["modified"], counts["new"], counts["undocumented"]) == (323, 1028, 125, 17)
     assert table["code_qp"].dropna().is_unique and table["code_qp_2015"].dropna().is_unique
     continued = table.loc[table["status"] != "left", "code_qp_2015"].dropna()
     assert counts["left"] == 1514 - len(continued)  # every 2015 QPV is continued or left
