@@ -17,7 +17,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 from . import i18n, state
 from .charts import plotlyjs
 from .data import Data
-from .views import compare, downloads, importer, national, place, programmes, sources
+from .views import compare, downloads, importer, national, national_qpv, place, programmes, sources
 from .views import map as map_view
 
 
@@ -115,6 +115,6 @@ def register(app: dash.Dash, data: Data) -> None:
     def exports(territory, layers, programme, measure, tab):
         return state.exports_props(data, territory, layers or [], programme, measure, tab)
 
-    for view in (map_view, programmes, place, compare, sources, national, downloads, importer):
+    for view in (map_view, programmes, place, compare, sources, national, national_qpv, downloads, importer):
         view.register(app, data)
     plotlyjs.register(app)

@@ -52,7 +52,7 @@ from pipelines.gpkg import (  # noqa: F401 (provenance and notes are read from h
     provenance,
     write_gpkg,
 )
-from pipelines.settings import CRS_WGS84
+from pipelines.settings import CRS_L93, CRS_WGS84
 
 from . import maps
 
@@ -118,7 +118,8 @@ def with_member(geojson_text: str, info: dict) -> str:
 
 
 def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str, info: dict) -> Path:
-    """Write a labelled frame as GeoJSON (EPSG:4326, 6 decimals) or GeoPackage (EPSG:2154).
+    """Write a labelled frame as GeoJSON (EPSG:4326, 6 decimals) or GeoPackage (the territory's CRS:
+    EPSG:2154 in metropolitan France, the local UTM overseas, as stored).
 
     ``info`` is :func:`provenance` of the layer: its fields become feature columns, the GeoJSON
     member ``cartopolis``, and the GeoPackage layer's metadata and description.
@@ -131,7 +132,9 @@ def write_export(frame: gpd.GeoDataFrame, fmt: str, folder: Path, stem: str, inf
         pyogrio.write_dataframe(out, path, driver="GeoJSON", layer=stem)
         path.write_text(with_member(path.read_text(encoding="utf-8"), info), encoding="utf-8")
         return path
-    return write_gpkg(frame, folder / f"{stem}.gpkg", stem, info)
+    # the territory's own projected CRS (Lambert-93, or the official one overseas)
+    crs = None if frame.crs is not None and frame.crs.is_projected else CRS_L93
+    return write_gpkg(frame, folder / f"{stem}.gpkg", stem, info, crs=crs)
 
 
 # -- CSV ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import dash_leaflet as dl
 from dash import dcc, html
+from unidecode import unidecode
 
 from pipelines import settings
 
@@ -27,13 +28,17 @@ from .views import map as map_view
 
 
 def territory_options(data: Data) -> list[dict]:
-    """Options of the territory picker: the national overview, then every built territory."""
+    """Options of the territory picker: the national overview, then every built territory.
+
+    Each built territory is found by its name (accents and case ignored), INSEE code, département
+    or id: the option's ``search`` text holds them all.
+    """
     options = [{"label": i18n.NATIONAL_LABEL, "value": i18n.NATIONAL}]
-    for info in data.territories():
-        label = f"{info.get('name', info['id'])} ({info.get('insee', '')})"
-        if info.get("fictional"):
-            label += " — fictif"
-        options.append({"label": label, "value": info["id"]})
+    for info in sorted(data.territories(), key=lambda i: (unidecode(str(i.get("name", i["id"]))).lower(), i["id"])):
+        name, insee, dep = info.get("name", info["id"]), info.get("insee", ""), info.get("departement", "")
+        label = f"{name} ({insee})" + (" — fictif" if info.get("fictional") else "") + (f" — dép. {dep}" if dep else "")
+        search = f"{name} {unidecode(str(name))} {insee} {dep} {info['id']}"
+        options.append({"label": label, "value": info["id"], "search": search})
     return options
 
 

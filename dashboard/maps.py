@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from pipelines.gpkg import export_frame  # noqa: F401 (used by the API as maps.export_frame)
-from pipelines.settings import CRS_L93, CRS_WGS84
+from pipelines.settings import CRS_WGS84
 from pipelines.styles import density_breaks, density_per_km2
 
 from . import i18n
@@ -225,11 +225,11 @@ def round_coordinates(geoms: np.ndarray, decimals: int = COORD_DECIMALS) -> np.n
 
 
 def to_wgs84(frame: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
-    """Simplify (in metres, EPSG:2154) then reproject to EPSG:4326 and round to 6 decimals."""
+    """Simplify (in metres, in the territory's projected CRS) then reproject to EPSG:4326, 6 decimals."""
     if frame.crs is None:
-        raise ValueError("frame has no CRS; expected EPSG:2154")
+        raise ValueError("frame has no CRS; expected the territory's projected CRS")
     out = frame
-    if tolerance_m > 0 and frame.crs.to_string() == CRS_L93:
+    if tolerance_m > 0 and frame.crs.is_projected:
         out = frame.copy()
         kinds = out.geom_type
         lines_or_polys = ~kinds.isin(["Point", "MultiPoint"])

@@ -30,9 +30,10 @@ from .errors import (
     relative_paths,
 )
 from .layers import BuildContext, LayerResult, builder
-from .layers._common import culprit_source, remove_orphan_temp_dirs
+from .layers._common import culprit_source, read_once, remove_orphan_temp_dirs
 from .layers._plausible import check_shrink, expected_extent
-from .schemas import CONTEXT_LAYERS, LAYERS
+from .national_plan import build_fingerprint
+from .schemas import CONTEXT_LAYERS, LAYERS, use_crs
 from .store import Store
 from .transaction import StoreTransaction
 
@@ -128,15 +129,9 @@ def build_territory(
         if on_layer:
             on_layer(outcome)
 
-    with store.transaction(territory.id) as tx:
+    with use_crs(territory.crs), store.transaction(territory.id) as tx:  # layers in the territory's CRS
         tx.write_territory(
-            {
-                "insee": territory.insee,
-                "name": territory.name,
-                "departement": territory.departement,
-                "fictional": territory.fictional,
-                "programmes": list(territory.programmes),
-            }
+            territory_record(territory, build_fingerprint(territory, catalog, offline=offline, mirror=mirror))
         )
         if "commune" not in layers:  # every layer is clipped to the commune: read the stored one
             try:
@@ -152,6 +147,22 @@ def build_territory(
     return outcomes
 
 
+def territory_record(territory: Territory, fingerprint: str | None = None) -> dict:
+    """What the store records of a territory: codes, name, CRS, whether declared, the sources of each
+    layer, and the fingerprint of its build (:func:`~pipelines.national_plan.build_fingerprint`)."""
+    return {
+        "fingerprint": fingerprint,
+        "insee": territory.insee,
+        "name": territory.name,
+        "departement": territory.departement,
+        "crs": territory.crs,
+        "declared": territory.declared,
+        "fictional": territory.fictional,
+        "programmes": list(territory.programmes),
+        "sources": {layer: list(ids) for layer, ids in territory.layers.items()},
+    }
+
+
 def _evaluate(ctx: BuildContext, tx: StoreTransaction) -> LayerOutcome:
     """Indicators and measures of the territory (``indicators`` outcome); a failure is recorded, not raised."""
     from .evaluate import evaluate_territory
@@ -159,7 +170,7 @@ def _evaluate(ctx: BuildContext, tx: StoreTransaction) -> LayerOutcome:
     tid = ctx.territory.id
     start = time.perf_counter()
     try:
-        tables = evaluate_territory(tx.as_store(), tid)
+        tables = evaluate_territory(tx.as_store(), tid, programmes=_programmes(settings.PROGRAMMES_DIR))
         rows = tables["indicators"]["rows"]
         return LayerOutcome(tid, "indicators", "ok", rows, time.perf_counter() - start)
     except StoreError:
@@ -168,6 +179,15 @@ def _evaluate(ctx: BuildContext, tx: StoreTransaction) -> LayerOutcome:
         message = _log_error(ctx, "indicators", exc)
         tx.record_tables({"indicators": {"status": "error", "rows": 0, "reason": _public(ctx, message)}})
         return LayerOutcome(tid, "indicators", "error", 0, time.perf_counter() - start, message)
+
+
+@read_once
+def _programmes(folder: Path) -> dict:
+    """Every programme YAML of ``folder``, parsed once per process (a national build evaluates
+    hundreds of territories on one worker; the files' size and mtime key the memo)."""
+    from .measures import load_programmes
+
+    return load_programmes(folder)
 
 
 def _log_error(ctx: BuildContext, step: str, exc: Exception) -> str:

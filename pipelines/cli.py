@@ -40,6 +40,9 @@ EXIT_OK, EXIT_LAYER_FAILED, EXIT_USAGE, EXIT_CATALOG, EXIT_NOTHING_BUILT = 0, 1,
 def cmd_sources(args: argparse.Namespace, console: Console) -> int:
     catalog = Catalog.load()
     mirror = Path(args.mirror) if args.mirror else settings.mirror_dir()
+    for territory in catalog.territories.values():  # the declared towns' sources made from templates
+        for layer in territory.layers:
+            catalog.sources_for(territory, layer)
     rows = []
     for source in catalog.sources.values():
         found = locate(source, mirror=mirror)
@@ -58,8 +61,10 @@ def cmd_sources(args: argparse.Namespace, console: Console) -> int:
                 "path": str(found.path) if found.path else None,
             }
         )
+    templates = [{"id": t.source.id, "title": t.source.title, "url": t.source.url} for t in catalog.templates]
     if args.json:
-        print(json.dumps({"mirror": str(mirror) if mirror else None, "sources": rows}, ensure_ascii=False, indent=2))
+        data = {"mirror": str(mirror) if mirror else None, "sources": rows, "templates": templates}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     table = Table(title=f"Sources ({len(rows)}) — miroir : {mirror or 'aucun'}")
     for col in ("id", "format", "resolution", "url"):
@@ -68,10 +73,17 @@ def cmd_sources(args: argparse.Namespace, console: Console) -> int:
         style = {"mirror": "green", "cache": "cyan", "missing": "yellow"}[row["resolution"]]
         table.add_row(row["id"], row["format"], f"[{style}]{row['resolution']}[/]", row["url"])
     console.print(table)
+    console.print(f"{len(templates)} modèles de sources nationales : " + ", ".join(t["id"] for t in templates))
     return 0
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    if args.all_qpv or args.departement or args.workers or args.scheduler:  # on Dask
+        from .distributed import cmd_build_distributed
+
+        return cmd_build_distributed(args, console)
+    if not args.territory:
+        raise UsageError("build needs --territory ID|INSEE|NAME|all, --all-qpv or --departement DD")
     from .build import build_territory
     from .schemas import CONTEXT_LAYERS, LAYERS
 
@@ -91,6 +103,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         task = progress.add_task("construction", total=steps)
         for territory in territories:
             progress.console.rule(f"{territory.name} ({territory.id}, {territory.insee})")
+            if territory.note:
+                progress.console.print(f"  [cyan]{territory.note}[/]")
             progress.update(task, description=f"{territory.id}")
 
             def show(outcome, _progress=progress, _task=task):
@@ -175,7 +189,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
     p.set_defaults(func=cmd_sources)
     p = sub.add_parser("build", help="build the layers of a territory (id, INSEE code or `all`)")
-    p.add_argument("--territory", required=True)
+    p.add_argument("--territory", help="id, INSEE code or name (`all`: the declared ones; A,B,C on Dask)")
+    p.add_argument("--all-qpv", action="store_true", help="every commune hosting a 2015 or 2024 QPV, on Dask")
+    p.add_argument("--departement", help="every commune of this département, on Dask")
+    p.add_argument("--workers", type=int, help="Dask local cluster size (default 2)")
+    p.add_argument("--scheduler", help="existing Dask scheduler (tcp://HOST:8786; default DASK_SCHEDULER_ADDRESS)")
     p.add_argument("--offline", action="store_true", help="never download; read the mirror and the cache only")
     p.add_argument("--mirror", help="mirror folder (default: GEODATA_MIRROR or ../shared/geodata/raw)")
     p.add_argument("--only", help="build this layer only")

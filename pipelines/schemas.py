@@ -2,14 +2,23 @@
 
 A schema lists the required columns (name, kind, allowed values, nullability), the optional
 columns that are checked when present, and the allowed geometry types. Every layer is stored in
-Lambert-93 (EPSG:2154). ``validate`` returns a copy with the dtypes normalised, or raises
-:class:`~pipelines.errors.SchemaError` with a message naming the layer and the column.
+the official projection of its territory: Lambert-93 (EPSG:2154) in metropolitan France, the
+local UTM overseas (:data:`CRS_BY_DEPARTEMENT`). ``validate`` returns a copy with the dtypes
+normalised, or raises :class:`~pipelines.errors.SchemaError` with a message naming the layer and
+the column.
+
+The CRS of the territory being built is held in a context variable (:func:`use_crs`,
+:func:`territory_crs`), so that readers deep in a layer module project to it without each
+signature carrying it.
 
 The dashboard imports this module (read side) for the layer list, the vocabularies and the labels.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,6 +27,42 @@ import pandas as pd
 
 from .errors import SchemaError
 from .settings import CRS_L93
+
+#: Official projection of the overseas départements (metres); every other one is in Lambert-93.
+CRS_BY_DEPARTEMENT: dict[str, str] = {
+    "971": "EPSG:5490",  # Guadeloupe: RGAF09 / UTM 20N
+    "972": "EPSG:5490",  # Martinique: RGAF09 / UTM 20N
+    "973": "EPSG:2972",  # Guyane: RGFG95 / UTM 22N
+    "974": "EPSG:2975",  # La Réunion: RGR92 / UTM 40S
+    "976": "EPSG:4471",  # Mayotte: RGM04 / UTM 38S
+}
+_TERRITORY_CRS: contextvars.ContextVar[str] = contextvars.ContextVar("territory_crs", default=CRS_L93)
+
+
+def crs_for_departement(departement: str) -> str:
+    """The CRS a territory of ``departement`` is stored and measured in (EPSG:2154 in metropolitan France)."""
+    return CRS_BY_DEPARTEMENT.get(str(departement)[:3], CRS_L93)
+
+
+def territory_crs() -> str:
+    """The CRS of the territory being built (EPSG:2154 outside :func:`use_crs`)."""
+    return _TERRITORY_CRS.get()
+
+
+@contextlib.contextmanager
+def use_crs(crs: str) -> Iterator[str]:
+    """Within the block, layers are read, built and validated in ``crs``."""
+    token = _TERRITORY_CRS.set(crs)
+    try:
+        yield crs
+    finally:
+        _TERRITORY_CRS.reset(token)
+
+
+def same_crs(frame_crs, crs: str) -> bool:
+    """Whether a frame's CRS is ``crs`` (compared by EPSG code)."""
+    return frame_crs is not None and frame_crs.to_epsg() == int(str(crs).split(":")[1])
+
 
 #: Heat classes derived from Local Climate Zones (see ``pipelines.layers.heat``).
 HEAT_CLASSES = ("chaud", "tiede", "frais")
@@ -261,7 +306,7 @@ def _coerce(frame: pd.DataFrame, col: Column, layer: str) -> pd.Series:
     return out
 
 
-def validate(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def validate(layer: str, frame: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataFrame:
     """Check ``frame`` against the schema of ``layer`` and return a normalised copy.
 
     Parameters
@@ -269,7 +314,9 @@ def validate(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     layer : str
         A key of :data:`SCHEMAS`.
     frame : GeoDataFrame
-        The layer, in EPSG:2154.
+        The layer, in the territory's CRS.
+    crs : str, optional
+        The expected CRS (default: :func:`territory_crs`, EPSG:2154 in metropolitan France).
 
     Returns
     -------
@@ -281,10 +328,11 @@ def validate(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     schema = SCHEMAS[layer]
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise SchemaError(f"layer `{layer}`: not a GeoDataFrame with an active geometry column")
+    expected = crs or territory_crs()
     if frame.crs is None:
-        raise SchemaError(f"layer `{layer}`, column `geometry`: no CRS; expected {CRS_L93}")
-    if frame.crs.to_epsg() != 2154:
-        raise SchemaError(f"layer `{layer}`, column `geometry`: CRS is {frame.crs.to_string()}; expected {CRS_L93}")
+        raise SchemaError(f"layer `{layer}`, column `geometry`: no CRS; expected {expected}")
+    if not same_crs(frame.crs, expected):
+        raise SchemaError(f"layer `{layer}`, column `geometry`: CRS is {frame.crs.to_string()}; expected {expected}")
     out = frame.reset_index(drop=True).copy()
     for col in schema.columns:
         if col.name not in out.columns:

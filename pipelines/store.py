@@ -1,7 +1,8 @@
 """The folder store: ``<data>/<territory>/<layer>.parquet`` plus one ``manifest.json`` per territory.
 
 The manifest records, for each layer, its status (see :mod:`pipelines.transaction`), rows, bbox,
-CRS, totals, sha256 of the file, source ids, provenance (``real`` or ``fictional``, publishers,
+CRS (the territory's: ``manifest["territory"]["crs"]``, EPSG:2154 unless recorded
+otherwise), totals, sha256 of the file, source ids, provenance (``real`` or ``fictional``, publishers,
 licences, vintages), the reason when not ok, when it was built and by which pipeline version.
 
 Read side (the dashboard's): :meth:`Store.territories`, :meth:`Store.manifest`,
@@ -38,6 +39,7 @@ import pandas as pd
 from . import settings
 from .errors import CartopolisError, StoreError
 from .fetch import sha256_path
+from .schemas import same_crs
 from .transaction import STATUSES, StoreTransaction, now_iso  # noqa: F401 - re-exported
 
 MANIFEST = "manifest.json"
@@ -127,15 +129,15 @@ def finish_read(frame: gpd.GeoDataFrame, crs: str | None, simplify_m: float | No
     """A layer as read: simplified (``simplify_m`` metres, topology kept) then in ``crs`` (None: as stored)."""
     if simplify_m:
         frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
-    if crs and frame.crs is not None and frame.crs.to_string() != crs:
+    if crs and frame.crs is not None and not same_crs(frame.crs, crs):
         frame = frame.to_crs(crs)
     return frame
 
 
-def check_geotable(folder: str, name: str, frame: gpd.GeoDataFrame) -> None:
-    """A national table is in EPSG:2154 (CartopolisError otherwise)."""
-    if frame.crs is None or frame.crs.to_epsg() != 2154:
-        raise CartopolisError(f"table `{folder}/{name}`: CRS must be {settings.CRS_L93}, not {frame.crs}")
+def check_geotable(folder: str, name: str, frame: gpd.GeoDataFrame, crs: str = settings.CRS_L93) -> None:
+    """A national table is in ``crs`` (EPSG:2154 by default; CartopolisError otherwise)."""
+    if frame.crs is None or not same_crs(frame.crs, crs):
+        raise CartopolisError(f"table `{folder}/{name}`: CRS must be {crs}, not {frame.crs}")
 
 
 def is_postgres(location: str | Path | None) -> bool:
@@ -190,12 +192,21 @@ class Store(OneShotWrites):
                 f"`python -m pipelines build --territory {territory}`"
             ) from None
 
+    def territory_crs(self, territory: str) -> str:
+        """The CRS the layers of ``territory`` are stored in (recorded in its manifest; EPSG:2154 by default)."""
+        path = self.folder(territory) / MANIFEST
+        try:
+            info = json.loads(path.read_text(encoding="utf-8")).get("territory", {})
+        except FileNotFoundError:
+            return settings.CRS_L93
+        return info.get("crs") or settings.CRS_L93
+
     def read_layer(
         self,
         territory: str,
         layer: str,
         *,
-        crs: str = settings.CRS_L93,
+        crs: str | None = None,
         simplify_m: float | None = None,
         columns: list[str] | None = None,
     ) -> gpd.GeoDataFrame:
@@ -204,11 +215,11 @@ class Store(OneShotWrites):
         Parameters
         ----------
         territory, layer : str
-        crs : str
-            Output CRS (``EPSG:4326`` for the browser).
+        crs : str, optional
+            Output CRS (``EPSG:4326`` for the browser); default: as stored (the territory's CRS).
         simplify_m : float, optional
-            Douglas-Peucker tolerance in metres, applied in Lambert-93 before reprojection
-            (topology preserved).
+            Douglas-Peucker tolerance in metres, applied in the stored (projected) CRS before
+            reprojection (topology preserved).
         columns : list of str, optional
             Attribute columns to read (geometry always included).
         """
@@ -270,9 +281,13 @@ class Store(OneShotWrites):
             lock.close()
             raise
 
-    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame) -> Path:
-        """Write a spatial table that is not a layer (the national overview) atomically, in EPSG:2154."""
-        check_geotable(folder, name, frame)
+    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame, crs: str = settings.CRS_L93) -> Path:
+        """Write a spatial table that is not a layer (the national overview) atomically, in ``crs``.
+
+        EPSG:2154 by default; a table spanning overseas France is stored in EPSG:4326 (its
+        measures computed beforehand in each territory's own CRS).
+        """
+        check_geotable(folder, name, frame, crs)
         path = self.folder(folder) / f"{name}.parquet"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -283,13 +298,16 @@ class Store(OneShotWrites):
             raise store_error(exc, path.parent, f"write `{path.name}`") from None
         return path
 
-    def read_geotable(self, folder: str, name: str, *, crs: str = settings.CRS_L93) -> gpd.GeoDataFrame:
-        """Read a table written by :meth:`write_geotable` (raises CartopolisError when absent)."""
+    def read_geotable(self, folder: str, name: str, *, crs: str | None = None) -> gpd.GeoDataFrame:
+        """Read a table written by :meth:`write_geotable`, in ``crs`` (default: as stored).
+
+        Raises CartopolisError when the table is absent.
+        """
         path = self.folder(folder) / f"{name}.parquet"
         if not path.exists():
             raise CartopolisError(f"table `{folder}/{name}` is not in the store (`{path}`): run a build")
         frame = gpd.read_parquet(path)
-        return frame if crs == settings.CRS_L93 else frame.to_crs(crs)
+        return frame if not crs or same_crs(frame.crs, crs) else frame.to_crs(crs)
 
 
 class FolderTransaction(StoreTransaction):

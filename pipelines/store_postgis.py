@@ -42,6 +42,7 @@ from . import settings
 from ._pg_io import mask_dsn, read_frame, table_exists, write_frame
 from .errors import CartopolisError, StoreError
 from .gpkg import provenance
+from .schemas import same_crs
 from .store import OneShotWrites, check_geotable, finish_read
 from .transaction import StoreTransaction
 
@@ -199,7 +200,7 @@ class PostGISStore(OneShotWrites):
         territory: str,
         layer: str,
         *,
-        crs: str | None = settings.CRS_L93,
+        crs: str | None = None,
         simplify_m: float | None = None,
         columns: list[str] | None = None,
     ) -> gpd.GeoDataFrame:
@@ -218,9 +219,9 @@ class PostGISStore(OneShotWrites):
             return read_frame(conn, territory, name)
 
     # -- national tables ---------------------------------------------------------------------
-    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame) -> str:
+    def write_geotable(self, folder: str, name: str, frame: gpd.GeoDataFrame, crs: str = settings.CRS_L93) -> str:
         """Write a national table (``_national/<name>`` → ``cartopolis.<name>``), replaced in one transaction."""
-        check_geotable(folder, name, frame)
+        check_geotable(folder, name, frame, crs)
         schema = CATALOG if folder == NATIONAL_FOLDER else _schema(folder)
         conn = self.connect()
         try:
@@ -233,14 +234,14 @@ class PostGISStore(OneShotWrites):
             conn.close()
         return f"{schema}.{name}"
 
-    def read_geotable(self, folder: str, name: str, *, crs: str = settings.CRS_L93) -> gpd.GeoDataFrame:
+    def read_geotable(self, folder: str, name: str, *, crs: str | None = None) -> gpd.GeoDataFrame:
         """Read a table written by :meth:`write_geotable` (raises CartopolisError when absent)."""
         schema = CATALOG if folder == NATIONAL_FOLDER else _schema(folder)
         with self._reading() as conn:
             if not table_exists(conn, schema, name):
                 raise CartopolisError(f"table `{folder}/{name}` is not in the store (`{self.root}`): run a build")
             frame = read_frame(conn, schema, name)
-        return frame if crs == settings.CRS_L93 else frame.to_crs(crs)
+        return frame if not crs or same_crs(frame.crs, crs) else frame.to_crs(crs)
 
     # -- write side --------------------------------------------------------------------------
     def transaction(self, territory: str) -> PostGISTransaction:

@@ -168,7 +168,7 @@ class StoreTransaction(ABC):
         totals, the backend's fields, built_at and the pipeline version are added here.
         """
         self._check_open()
-        frame = validate(layer, frame)
+        frame = validate(layer, frame, self._manifest["territory"].get("crs"))  # the territory's CRS
         stored = self._put_frame(layer, frame)
         located = len(frame) and frame.geometry.notna().any()
         record = {

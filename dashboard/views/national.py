@@ -12,6 +12,7 @@ from ..components import ranking as ranking_block
 from ..components.tables import html_table
 from ..data import Data
 from ..maps import pane_name
+from . import national_qpv
 
 NATIONAL_STYLES = {
     "departement": {"color": "#9e9e9e", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6, "interactive": False},
@@ -35,6 +36,7 @@ def national_map(data: Data) -> list:
             }
         )
     return [
+        national_qpv.qpv_layer(),
         dl.GeoJSON(
             id="gj-departements",
             url="/carto/_national/departements.geojson",
@@ -57,12 +59,18 @@ def national_legend() -> list:
     items = [
         html.Li([html.Span(className="swatch dot", style={"background": "#7b3294"}), "Ville d'un programme"]),
         html.Li([html.Span(className="swatch dot", style={"background": "#1b9e77"}), "Collectif municipaliste"]),
+        *national_qpv.legend(),
     ]
     return [html.Ul(items, className="legend-list")]
 
 
 def national_badges() -> list:
-    return [html.Div("Vue nationale : villes des programmes et collectifs, placés au centre de leur commune.")]
+    return [
+        html.Div(
+            "Vue nationale : tous les QPV de France (couleur : statut 2024), villes des programmes et "
+            "collectifs, placés au centre de leur commune."
+        )
+    ]
 
 
 def national_table(data: Data) -> list:
@@ -72,7 +80,10 @@ def national_table(data: Data) -> list:
         for r in points.itertuples()
     ]
     missing = points[points["lon"].isna()]
-    out = [html_table(["Type", "Nom", "Commune", "Détail"], rows, "Programmes et collectifs de la carte", "summary")]
+    out = [
+        *national_qpv.section(data),
+        html_table(["Type", "Nom", "Commune", "Détail"], rows, "Programmes et collectifs de la carte", "summary"),
+    ]
     if len(missing):
         out.append(
             html.P(

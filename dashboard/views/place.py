@@ -6,6 +6,8 @@ The facts are computed by the pure :mod:`dashboard.place`; this module turns the
 
 from __future__ import annotations
 
+import functools
+
 import dash
 import geopandas as gpd
 import shapely
@@ -20,12 +22,15 @@ from ..components.qpv_facts import no_qpv_in_2024, qpv_facts
 from ..data import Data
 from ..measure_text import distinct_measures
 
-TO_L93 = Transformer.from_crs(CRS_WGS84, CRS_L93, always_xy=True)
+
+@functools.lru_cache(maxsize=8)
+def _from_wgs84(crs: str) -> Transformer:
+    return Transformer.from_crs(CRS_WGS84, crs, always_xy=True)
 
 
-def to_l93(lon: float, lat: float) -> shapely.Point:
-    """A WGS84 point (degrees) in Lambert-93 (m)."""
-    return shapely.Point(*TO_L93.transform(lon, lat))
+def to_territory_crs(lon: float, lat: float, crs: str = CRS_L93) -> shapely.Point:
+    """A WGS84 point (degrees) in the territory's CRS (m; Lambert-93 in metropolitan France)."""
+    return shapely.Point(*_from_wgs84(crs).transform(lon, lat))
 
 
 def search_text(label: str) -> str:
@@ -80,7 +85,7 @@ def place_point(data: Data, territory: str, value: str):
         if geom is None:
             return None, None
         label = key
-    point = gpd.GeoSeries([geom], crs=CRS_L93).to_crs(CRS_WGS84).iloc[0]
+    point = gpd.GeoSeries([geom], crs=data.store.territory_crs(territory)).to_crs(CRS_WGS84).iloc[0]
     return shapely.Point(point.x, point.y), label
 
 
@@ -248,6 +253,8 @@ def register(app: dash.Dash, data: Data) -> None:
                 return None, [], html.P("Lieu introuvable.", className="small"), no_update
         where = [round(point.x, 6), round(point.y, 6)]
         street = search.partition(":")[2] if ctx.triggered_id != "map" and search.startswith("rue:") else None
-        card = place_card(data, territory, to_l93(point.x, point.y), label, street)
+        card = place_card(
+            data, territory, to_territory_crs(point.x, point.y, data.store.territory_crs(territory)), label, street
+        )
         new_tab = "quartier" if tab in ("carte", "quartier") else no_update
         return where, state.place_children(where), card, new_tab

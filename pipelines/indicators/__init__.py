@@ -1,6 +1,7 @@
 """Indicators: zones × layers → numbers, and the need behind each measure. Pure, vectorised, no I/O.
 
-Everything is computed in Lambert-93 (EPSG:2154, metres). Zones are the QPV of a commune (each
+Everything is computed in the territory's projected CRS, in metres (Lambert-93, EPSG:2154, in
+metropolitan France; the local UTM overseas). Zones are the QPV of a commune (each
 clipped to the commune), ``hors_qpv`` (the commune minus its QPV) and ``commune``
 (:func:`make_zones`). Every function takes GeoDataFrames and returns pandas objects indexed or
 keyed by ``zone_id``.

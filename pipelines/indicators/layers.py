@@ -273,7 +273,7 @@ def compute_indicators(
     zones : GeoDataFrame
         From :func:`make_zones`.
     layers : dict
-        Layer name → GeoDataFrame (EPSG:2154), only the layers that are ``ok``.
+        Layer name → GeoDataFrame (the zones' CRS), only the layers that are ``ok``.
     flood_scenarios : iterable of str, optional
         Scenarios present in the flood source (manifest ``scenarios_present``).
 

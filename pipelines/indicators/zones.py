@@ -24,7 +24,7 @@ def make_zones(commune: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame | None = None) -
     Parameters
     ----------
     commune : GeoDataFrame
-        The commune layer (one row or several parts), EPSG:2154.
+        The commune layer (one row or several parts), in the territory's projected CRS (m).
     qpv : GeoDataFrame, optional
         The qpv layer (full contours, possibly null geometries). A QPV keeps the part inside the
         commune when that part is at least :data:`MIN_QPV_AREA_M2`.
@@ -41,7 +41,7 @@ def make_zones(commune: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame | None = None) -
     name = str(commune["name"].iloc[0]) if "name" in commune and len(commune) else "commune"
     rows = []
     if qpv is not None and len(qpv):
-        _check_crs(qpv, "qpv")
+        _check_crs(qpv, "qpv", commune.crs)
         has_shape = qpv.geometry.notna().to_numpy() & ~qpv.geometry.is_empty.to_numpy()
         qpv = qpv[has_shape]
         clipped = shapely.intersection(shapely.make_valid(qpv.geometry.to_numpy()), outline)
@@ -79,9 +79,12 @@ def _polygonal(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _check_crs(frame: gpd.GeoDataFrame, what: str) -> None:
-    if frame.crs is None or frame.crs.to_epsg() != 2154:
-        raise ValueError(f"{what}: CRS is {frame.crs}; indicators are computed in EPSG:2154 only")
+def _check_crs(frame: gpd.GeoDataFrame, what: str, crs=None) -> None:
+    """Indicators are computed in a projected CRS in metres: the territory's (``crs``, when given, must match)."""
+    if frame.crs is None or not frame.crs.is_projected or frame.crs.axis_info[0].unit_name != "metre":
+        raise ValueError(f"{what}: CRS is {frame.crs}; indicators are computed in a projected CRS in metres")
+    if crs is not None and frame.crs != crs:
+        raise ValueError(f"{what}: CRS is {frame.crs.to_string()}; expected the territory's {crs}")
 
 
 # -- population ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
   (``gis_osm_buildings_a_free_1.shp``: ``osm_id``, ``type``), where ``type`` is the OSM
   ``building=*`` value (mostly empty).
 
-Both return, in Lambert-93: ``building_id``, ``height_m`` (NaN when unknown), ``residential``
+Both return, in the territory's CRS: ``building_id``, ``height_m`` (NaN when unknown), ``residential``
 (True, False, or None when the source does not say), geometry.
 """
 
@@ -23,9 +23,9 @@ import pandas as pd
 import shapely
 
 from ..errors import SourceFormatError
-from ..settings import CRS_L93
+from ..schemas import territory_crs
 from ._archive import open_archive
-from ._common import make_valid, to_l93
+from ._common import make_valid, read_vector, to_territory_crs
 
 BUILDING_FORMATS = ("bdnb-buildings", "geofabrik-buildings")
 #: OSM ``building=*`` values of buildings nobody lives in (https://wiki.openstreetmap.org/wiki/Key:building).
@@ -59,16 +59,13 @@ def _read_vector(path: Path, pattern: str, fmt: str, area: shapely.Geometry) -> 
     members = archive.find(pattern)
     if not members:
         raise SourceFormatError(f"`{path}`: no file matching {pattern} for {fmt}; members {list(archive.names)[:8]}")
-    uri = archive.uri(members[0])
-    try:
-        frame = gpd.read_file(uri, bbox=gpd.GeoSeries([area], crs=CRS_L93))
-    except Exception as exc:  # noqa: BLE001 - pyogrio errors carry no file name
-        raise SourceFormatError(f"`{archive.where(members[0])}`: cannot read as {fmt} ({exc})") from None
-    return to_l93(frame, archive.where(members[0])), archive.where(members[0])
+    where = archive.where(members[0])
+    frame = read_vector(archive.uri(members[0]), where, area=area, what=fmt)
+    return to_territory_crs(frame, where), where
 
 
 def read_bdnb(path: Path, area: shapely.Geometry, insee: str) -> gpd.GeoDataFrame:
-    """BDNB footprints of commune ``insee`` meeting ``area`` (EPSG:2154)."""
+    """BDNB footprints of commune ``insee`` meeting ``area`` (in the territory's CRS)."""
     frame, where = _read_vector(path, r".*batiment_groupe.*\.(shp|gpkg)", "bdnb-buildings", area)
     ident, height = _field(frame.columns, _ID_FIELDS), _field(frame.columns, _HEIGHT_FIELDS)
     if ident is None or height is None:
@@ -86,13 +83,13 @@ def read_bdnb(path: Path, area: shapely.Geometry, insee: str) -> gpd.GeoDataFram
             "residential": None if residential is None else residential.to_numpy(object),
         },
         geometry=frame.geometry.to_numpy(),
-        crs=CRS_L93,
+        crs=territory_crs(),
     )
     return make_valid(out)
 
 
 def read_geofabrik(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
-    """OSM footprints (Geofabrik layout) meeting ``area`` (EPSG:2154), with the residential flag of their type."""
+    """OSM footprints (Geofabrik layout) meeting ``area``, with the residential flag of their type."""
     frame, where = _read_vector(path, r"gis_osm_buildings_a_free.*\.shp", "geofabrik-buildings", area)
     ident, kind = _field(frame.columns, ("osm_id",)), _field(frame.columns, ("type",))
     if ident is None:
@@ -102,7 +99,7 @@ def read_geofabrik(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(
         {"building_id": "osm:" + frame[ident].astype(str), "height_m": np.nan, "residential": residential},
         geometry=frame.geometry.to_numpy(),
-        crs=CRS_L93,
+        crs=territory_crs(),
     )
     return make_valid(out)
 

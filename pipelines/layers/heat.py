@@ -80,10 +80,9 @@ import shapely
 from exactextract import exact_extract
 
 from ..errors import LayerUnavailable, SourceFormatError
-from ..schemas import HEAT_CLASSES, validate
-from ..settings import CRS_L93
+from ..schemas import HEAT_CLASSES, territory_crs, validate
 from ._archive import open_archive
-from ._common import BuildContext, LayerResult, clip, make_valid, read_vector, to_l93
+from ._common import BuildContext, LayerResult, clip, make_valid, read_vector, to_territory_crs
 
 #: LCZ class → heat class; the table and its rationale are in the module docstring.
 LCZ_HEAT_CLASS: dict[str, str] = {
@@ -138,7 +137,7 @@ def _lcz_frame(codes: pd.Series, geometry: gpd.GeoSeries, where: str) -> gpd.Geo
         raise SourceFormatError(f"`{where}`: unknown LCZ code(s) {unknown[:5]}; expected 1–10, A–G, 11–17 or 101–107")
     frame = gpd.GeoDataFrame({"lcz": lcz.to_numpy()}, geometry=geometry.to_numpy(), crs=geometry.crs)
     frame = frame[frame["lcz"].notna()]
-    return make_valid(to_l93(frame, where))
+    return make_valid(to_territory_crs(frame, where))
 
 
 def _read_vector(uri: str, where: str, area: shapely.Geometry | None) -> gpd.GeoDataFrame:
@@ -184,7 +183,7 @@ def read_cerema(path: Path, area: shapely.Geometry | None = None) -> gpd.GeoData
         raise SourceFormatError(
             f"`{path}`: no shapefile or GeoPackage with an LCZ field ({', '.join(LCZ_FIELDS)}) found"
         )
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS_L93)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=territory_crs())
 
 
 def read_wudapt(path: Path, area: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
@@ -199,7 +198,7 @@ def read_wudapt(path: Path, area: shapely.Geometry | None = None) -> gpd.GeoData
                 raise SourceFormatError(f"`{path}` has no CRS; expected EPSG:3035")
             window = _window(raster, area)
             if window is None:
-                return gpd.GeoDataFrame({"lcz": []}, geometry=[], crs=CRS_L93)
+                return gpd.GeoDataFrame({"lcz": []}, geometry=[], crs=territory_crs())
             values = raster.read(1, window=window, masked=True)
             transform, crs = raster.window_transform(window), raster.crs
     except rasterio.errors.RasterioIOError as exc:
@@ -217,7 +216,7 @@ def _window(raster: rasterio.io.DatasetReader, area: shapely.Geometry | None) ->
     full = rasterio.windows.Window(0, 0, raster.width, raster.height)
     if area is None:
         return full
-    bounds = gpd.GeoSeries([area], crs=CRS_L93).to_crs(raster.crs).total_bounds
+    bounds = gpd.GeoSeries([area], crs=territory_crs()).to_crs(raster.crs).total_bounds
     exact = rasterio.windows.from_bounds(*bounds, transform=raster.transform)
     col, row = math.floor(exact.col_off), math.floor(exact.row_off)
     end_col, end_row = math.ceil(exact.col_off + exact.width), math.ceil(exact.row_off + exact.height)
@@ -297,8 +296,8 @@ def merge_by_priority(
         union = frame.geometry.union_all()
         covered = union if covered is None else shapely.union(covered, union)
     if not kept:
-        return gpd.GeoDataFrame({"lcz": [], "lcz_source": []}, geometry=[], crs=CRS_L93), dropped
-    return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), crs=CRS_L93), dropped
+        return gpd.GeoDataFrame({"lcz": [], "lcz_source": []}, geometry=[], crs=territory_crs()), dropped
+    return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), crs=territory_crs()), dropped
 
 
 _READERS = {

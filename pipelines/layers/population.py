@@ -38,11 +38,10 @@ import shapely
 
 from ..catalog import Source
 from ..errors import LayerUnavailable, SourceFormatError
-from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, POPULATION_SUPPORT_LABELS
-from ..settings import CRS_L93
+from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, POPULATION_SUPPORT_LABELS, territory_crs
 from ._archive import open_archive
 from ._buildings import BUILDING_FORMATS, place_on_buildings
-from ._common import BuildContext, LayerResult, decode_text, make_valid, read_vector, to_l93
+from ._common import BuildContext, LayerResult, decode_text, make_valid, read_vector, to_territory_crs
 from .commune import read_communes
 
 #: Years between a census and the IRIS geography it is published on (RP 2014 → IRIS 2016).
@@ -107,7 +106,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
         raise SourceFormatError(
             f"`{uri}`: Filosofi grid needs `idcar_200m`/`idcar_1km` and `ind`; got {list(frame.columns)}"
         )
-    frame = to_l93(frame, uri)
+    frame = to_territory_crs(frame, uri)
     frame = frame[frame.intersects(area)]
     households, poor = _field(frame.columns, ("men",)), _field(frame.columns, ("men_pauv",))
     # the other household counts are kept under their INSEE names, for whoever exports the layer
@@ -122,7 +121,7 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
             **{name: pd.to_numeric(frame[field]).to_numpy(float) for name, field in others.items() if field},
         },
         geometry=frame.geometry.to_numpy(),
-        crs=CRS_L93,
+        crs=territory_crs(),
     )
     return make_valid(out).sort_values("cell_id", ignore_index=True)
 
@@ -173,7 +172,7 @@ def read_iris_contours(path: Path, fmt: str, insee: str, vintage: int | None) ->
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,
     )
-    return make_valid(to_l93(out, uri)).sort_values("cell_id", ignore_index=True)
+    return make_valid(to_territory_crs(out, uri)).sort_values("cell_id", ignore_index=True)
 
 
 def read_iris_population(path: Path, fmt: str) -> tuple[pd.DataFrame, int]:
@@ -225,7 +224,7 @@ def _commune_row(ctx: BuildContext, total: float) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"cell_id": [ctx.territory.insee], "population": [float(total)], "support": ["commune"]},
         geometry=[ctx.commune.geometry.union_all()],
-        crs=CRS_L93,
+        crs=territory_crs(),
     )
 
 

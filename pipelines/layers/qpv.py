@@ -215,7 +215,8 @@ def compute(ctx: BuildContext) -> Generations:
     names = dict(zip(listed["code_qp"], listed["lib_qp"], strict=True))
     if perimeters is not None:
         names.update({c: n for c, n in zip(perimeters["code_qp"], perimeters["name"], strict=True) if c not in names})
-    communes = {} if table is None else table.groupby("code_qp")["insee_com"].agg(_join_codes).to_dict()
+    hosts = None if table is None else table[table["code_qp"].isin(wanted)]  # not the whole national list
+    communes = {} if hosts is None else hosts.groupby("code_qp")["insee_com"].agg(_join_codes).to_dict()
     if perimeters is not None and "insee_com" in perimeters:
         communes.update({c: _join_codes(v.split(",")) for c, v in perimeters["insee_com"].items()})
 

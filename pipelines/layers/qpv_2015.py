@@ -82,7 +82,9 @@ def table(found: Generations, insee: str) -> gpd.GeoDataFrame:
                 "geometry": r.geometry,
             }
         )
-    frame = pd.DataFrame(rows, columns=[*(rows[0] if rows else ["code_qp_2015", "geometry"])])
+    columns = ["code_qp_2015", "name", "insee_com", "status_2024", "code_qp", "area_ha", "area_in_commune_ha"]
+    columns += ["area_gained_ha", "area_lost_ha", "geometry"]  # also when the commune has no 2015 QPV (43 do)
+    frame = pd.DataFrame(rows, columns=columns)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=contours.crs).sort_values("code_qp_2015", ignore_index=True)
 
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import validate
-from ._common import BuildContext, LayerResult, clip, to_l93
+from ._common import BuildContext, LayerResult, clip, to_territory_crs
 from ._osm_xml import CleaningReport, osm_ids, read_osm_features, record_cleaning, tag
 
 COLUMNS = ["shop_id", "name", "category", "vacant", "vacancy_source"]
@@ -89,7 +89,7 @@ def read_osm_shops(path: Path) -> tuple[gpd.GeoDataFrame, CleaningReport]:
     """Shop points of an OSM XML file, in EPSG:2154, with the report of the XML cleaning."""
     features, report = read_osm_features(path)
     # project before taking representative points, so the point lies inside the L93 polygon
-    return shops_from_osm(to_l93(features, path)), report
+    return shops_from_osm(to_territory_crs(features, path)), report
 
 
 def read_sirene_closed_shops(path: Path, insee: str) -> gpd.GeoDataFrame:
@@ -134,7 +134,7 @@ def read_sirene_closed_shops(path: Path, insee: str) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(x, y),
         crs=crs,
     )
-    return to_l93(out, path)
+    return to_territory_crs(out, path)
 
 
 def build(ctx: BuildContext) -> LayerResult:

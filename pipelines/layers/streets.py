@@ -15,7 +15,7 @@ import geopandas as gpd
 
 from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import validate
-from ._common import BuildContext, LayerResult, clip, to_l93
+from ._common import BuildContext, LayerResult, clip, to_territory_crs
 from ._osm_xml import CleaningReport, read_osm_features, record_cleaning, tag
 
 STREET_HIGHWAYS = frozenset(
@@ -36,7 +36,7 @@ def read_osm_streets(path: Path) -> tuple[gpd.GeoDataFrame, CleaningReport]:
     frame = gpd.GeoDataFrame(
         {"name": name[keep].to_numpy(), "highway": highway[keep].to_numpy()}, geometry=geometry.to_numpy(), crs=ways.crs
     )
-    return to_l93(frame, path), report
+    return to_territory_crs(frame, path), report
 
 
 def lines_only(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

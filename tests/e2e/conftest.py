@@ -9,6 +9,7 @@ Debian's Chromium (``/usr/bin/chromium``) is launched by Playwright through ``ex
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -73,12 +74,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def base_url(e2e_store, tmp_path_factory) -> str:
-    """The dashboard served by ``python -m dashboard`` on a free port, stopped at the end."""
+def serve(store: Path, logs: Path):
+    """Serve ``store`` with ``python -m dashboard`` on a free port; yield its URL, stop it after."""
     port = _free_port()
-    env = {**os.environ, "CARTOPOLIS_DATA": str(e2e_store)}
-    log = open(tmp_log := tmp_path_factory.mktemp("e2e-logs") / f"dashboard-{port}.log", "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "CARTOPOLIS_DATA": str(store)}
+    log = open(tmp_log := logs / f"dashboard-{port}.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -107,6 +107,18 @@ def base_url(e2e_store, tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def serve_store():
+    """Serve another store than the session's: ``with serve_store(store, logs) as url: …``."""
+    return contextlib.contextmanager(serve)
+
+
+@pytest.fixture(scope="session")
+def base_url(e2e_store, tmp_path_factory) -> str:
+    """The dashboard served by ``python -m dashboard`` on a free port, stopped at the end."""
+    yield from serve(e2e_store, tmp_path_factory.mktemp("e2e-logs"))
 
 
 @pytest.fixture(scope="session")

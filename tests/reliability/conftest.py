@@ -18,7 +18,7 @@ import pytest
 from _expect import TERRITORY, build_args
 
 from pipelines import cli
-from pipelines.catalog import Catalog, load_sources, load_territories
+from pipelines.catalog import Catalog
 from pipelines.settings import SOURCES_FILE, TERRITORIES_FILE
 
 _LOAD = Catalog.load.__func__
@@ -70,8 +70,7 @@ class Env:
 
         def load(cls, sources_path=SOURCES_FILE, territories_path=TERRITORIES_FILE):
             if sources is not None or territories is not None:
-                loaded = load_sources(sources or SOURCES_FILE)
-                return cls(loaded, load_territories(territories or TERRITORIES_FILE, loaded))
+                return _LOAD(cls, sources or SOURCES_FILE, territories or TERRITORIES_FILE)
             catalog = _LOAD(cls, sources_path, territories_path)
             return edit(catalog) if edit else catalog
 

@@ -60,7 +60,8 @@ def test_geodata_mirror_pointing_nowhere(env, monkeypatch):
     [
         (["--only", "floods"], r"unknown layer `floods`; known: commune, qpv, flood"),
         (["--bogus"], r"unrecognized arguments: --bogus"),
-        (["--territory", "atlantis"], r"unknown territory `atlantis`; known: ales, demo"),
+        # any French commune is a territory: an unknown name suggests the closest communes
+        (["--territory", "atlantis"], r"unknown territory `atlantis`: no commune named « atlantis » .*closest names"),
     ],
     ids=["unknown-layer", "unknown-option", "unknown-territory"],
 )
@@ -125,9 +126,9 @@ def _edited(tmp_path: Path, original: Path, old: str, new: str) -> Path:
         ),
         (
             TERRITORIES_FILE,
-            "flood: [georisques.tri.24]",
-            "flood: [georisques.tri.2A]",
-            r"territory `perigueux`, layer `flood`: unknown source id `georisques.tri.2A`",
+            "commune: [ign.bdtopo.commune.perigueux, template]",
+            "commune: [ign.bdtopo.commune.2A, template]",
+            r"territory `perigueux`, layer `commune`: unknown source id `ign.bdtopo.commune.2A`",
         ),
         (
             TERRITORIES_FILE,
@@ -137,9 +138,9 @@ def _edited(tmp_path: Path, original: Path, old: str, new: str) -> Path:
         ),
         (
             SOURCES_FILE,
-            "  - id: georisques.tri.26\n",
-            "  - id: georisques.tri.24\n",
-            r"duplicate source id `georisques.tri.24`",
+            "  - id: insee.filosofi2021.carreaux200m.grenoble\n",
+            "  - id: insee.filosofi2021.carreaux200m.ales\n",
+            r"duplicate source id `insee.filosofi2021.carreaux200m.ales`",
         ),
     ],
     ids=[
