@@ -19,6 +19,7 @@ from dashboard.data import Data
 from dashboard.measure_text import PER_QPV_COLUMNS, distinct_measures, target_text
 from dashboard.needs import need_by_zone, uncovered_needs
 from dashboard.provenance import ALL_LAYERS, source_cells
+from dashboard.published import published_rows, published_text
 from pipelines.errors import UsageError
 from pipelines.measures import THEMES
 
@@ -98,14 +99,17 @@ def key_figures(data: Data, territory: str, zone_ids: set[str]) -> list[dict]:
                 by_kind[kind] = _value(row.value, unit, getattr(row, "reason", None))
         if "qpv" not in by_kind:
             continue
+        method = first.get("method") if isinstance(first.get("method"), str) else ""
         rows.append(
             {
+                "method": method,
                 "layer": i18n.layer_label(layer) if layer != "zone" else "Zone",
                 "label": label,
                 "qpv": by_kind.get("qpv", UNKNOWN),
                 "hors_qpv": by_kind.get("hors_qpv", UNKNOWN),
                 "commune": by_kind.get("commune", UNKNOWN),
-                "vintage": vintage(data, territory, layer) if layer != "zone" else vintage(data, territory, "qpv"),
+                "vintage": (vintage(data, territory, layer) if layer != "zone" else vintage(data, territory, "qpv"))
+                + (f" — {method}" if method else ""),  # how residents were placed, wherever they are counted
             }
         )
     return rows
@@ -200,6 +204,8 @@ def fiche_quartier(data: Data, territory_key: str, code: str) -> dict:
     mine = needs[(needs["territoire"] == info["name"]) & (needs["qpv"] == row["name"])]
     residents = key_figures(data, territory, zone_ids)
     estimate = next((r["qpv"] for r in residents if r["label"] == "habitants"), UNKNOWN)
+    method = next((r["method"] for r in residents if r["label"] == "habitants" and r["method"]), "")
+    published = [published_text(p) for _, p in published_rows(data, territory, row.get("code_qp")).iterrows()]
     return {
         "kind": "fiche",
         "territory": info,
@@ -213,7 +219,11 @@ def fiche_quartier(data: Data, territory_key: str, code: str) -> dict:
         "map": svg,
         "legend": legend,
         "figures": residents,
-        "population": {"estimate": estimate, "published": published_population(row)},
+        "population": {
+            "estimate": estimate,
+            "method": method or "pondération par la surface",
+            "published": published or [published_population(row)],
+        },
         "reaching": reaching(data, territory, zone_ids),
         "uncovered": [{"layer": r.couche, "figure": r.besoin} for r in mine.itertuples()],
         "sources": sources(data, territory),

@@ -50,7 +50,9 @@ def test_fiche_quartier_perigueux(data, tmp_path):
     assert "part inondable (scénario fort)" in text and share in text
     assert "Géorisques" in text and "Licence Ouverte" in text  # the flood layer's source and licence
     assert "scénario moyen" in text and "inconnu" in text  # missing scenarios are unknown, not 0
-    assert "Population publiée (INSEE)" in text
+    assert "Chiffre publié (INSEE)" in text
+    # the residents come from buildings: the method is printed with the figure
+    assert "Estimation (estimation par le bâti" in text
     # every page numbered « Page n / N »; no « FICTIF » on a real town
     assert [re.search(r"Page (\d+) / (\d+)", p).groups() for p in pages] == [
         (str(i), str(len(pages))) for i in range(1, len(pages) + 1)
