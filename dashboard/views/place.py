@@ -102,6 +102,25 @@ def former_qpv(data: Data, territory: str, point_l93: shapely.Point) -> list[tup
     ]
 
 
+#: What a figure reads outside the extent of a partial source (Redon's OSM extract of the town centre).
+OUTSIDE_EXTENT = "inconnu : ce lieu est hors de l'emprise de la source (extrait partiel)"
+
+
+PARTIAL_EXTENT = " — au moins : le rayon de 300 m dépasse l'emprise de la source (extrait partiel)"
+
+
+def extent_status(data: Data, territory: str, layer: str, geom) -> str | None:
+    """``outside`` when ``geom`` lies outside the extent the layer's source covers, ``partial`` when 300 m
+    around it reaches beyond it, None when the source covers it all (or covers the whole commune)."""
+    coverage = (data.layer_entry(territory, layer) or {}).get("coverage")
+    if not coverage or not coverage.get("bbox"):
+        return None
+    extent = shapely.box(*coverage["bbox"])
+    if not extent.intersects(geom):
+        return "outside"
+    return None if extent.contains(geom.buffer(maps.NEAR_M)) else "partial"
+
+
 HEAT_WORDS = {"chaud": "chaude", "tiede": "tiède", "frais": "fraîche"}
 PLACE_LAYERS = ("commune", "qpv", "flood", "heat", "shops", "cycle", "population")
 
@@ -156,11 +175,14 @@ def place_card(
     shops_term = "Commerces à moins de 300 m" + (" de la rue" if street else "")
     if card.shops is None:
         lines.append((shops_term, unavailable))
+    elif (extent := extent_status(data, territory, "shops", around if around is not None else point_l93)) == "outside":
+        lines.append((shops_term, OUTSIDE_EXTENT))
     else:
-        lines.append(
-            (shops_term, f"{i18n.plural(card.shops, 'commerce')} dont {i18n.plural(card.vacant, 'vitrine vide')}")
-        )
-    if card.cycle_m is None:
+        counted = f"{i18n.plural(card.shops, 'commerce')} dont {i18n.plural(card.vacant, 'vitrine vide')}"
+        lines.append((shops_term, counted + (PARTIAL_EXTENT if extent == "partial" else "")))
+    if card.cycle_m is not None and extent_status(data, territory, "cycle", point_l93) == "outside":
+        lines.append(("Aménagement cyclable protégé le plus proche", OUTSIDE_EXTENT))
+    elif card.cycle_m is None:
         lines.append(
             ("Aménagement cyclable protégé le plus proche", unavailable if layers["cycle"] is None else "aucun")
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from minitown import pt
+from minitown import pt, sq
 
 from dashboard import place
 from pipelines.measures import Target
@@ -65,3 +65,27 @@ def test_outside_the_commune_reaches_nothing(layers):
     card = place.describe_place(far, layers)
     assert not card.in_commune
     assert place.measure_reach(Target("population", "tous", "commune"), far, card, layers) is None
+
+
+def test_figures_outside_a_partial_source_are_unknown_not_zero(data, monkeypatch):
+    """A source covering part of the commune (an OSM extract's box) says nothing beyond its extent."""
+    from dashboard.views import place as view
+
+    real = data.layer_entry
+    south_west = sq(0, 0, 1000, 1000)  # a quarter of the mini town
+    extent = {"bbox": list(south_west.bounds), "share_of_commune": 0.25}
+
+    def entry(territory, layer):
+        found = real(territory, layer)
+        return {**found, "coverage": extent} if layer in ("shops", "cycle") and found else found
+
+    monkeypatch.setattr(data, "layer_entry", entry)
+    far = view.place_card(data, "testville", pt(1500, 1500), "loin").children[1].children
+    texts = [str(getattr(c, "children", c)) for c in far]
+    assert texts.count(view.OUTSIDE_EXTENT) == 2  # shops nearby and nearest cycle facility
+    # (800, 800): inside, but 300 m around it reach beyond x, y = 1000: a lower bound, said so
+    edge = [
+        str(getattr(c, "children", c))
+        for c in view.place_card(data, "testville", pt(800, 800), "bord").children[1].children
+    ]
+    assert any(text.endswith(view.PARTIAL_EXTENT) for text in edge)
