@@ -55,17 +55,22 @@ verte, levels 2 and 3 → non aménagée (the plan sets a route, not its facilit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import CYCLE_FACILITIES, validate
 from ._common import BuildContext, LayerResult, clip, to_territory_crs
+from ._gam_versions import (  # noqa: F401 - GAM_* and GamVersions re-exported
+    GAM_REDRAWN_MIN_M,
+    GAM_REDRAWN_TOL_M,
+    GamVersions,
+    gam_notes,
+    keep_newest_versions,
+)
 from ._osm_xml import CleaningReport, osm_ids, read_osm_features, record_cleaning, tag
 
 COLUMNS = ["segment_id", "facility", "protected", "length_m", "status", "name"]
@@ -89,13 +94,6 @@ GAM_FACILITIES = {
     "velononamenage": "non aménagée",
     "velodifficile": "non aménagée",
 }
-#: Redrawn GAM records: the parts of an older version within this distance (m) of the newer drawing
-#: are the same street. The two drawings of one street lie 0–3 m apart where they agree; a track on the
-#: other side of a boulevard lies 9–12 m away (``ogc_fid`` 1905) and stays.
-GAM_REDRAWN_TOL_M = 5.0
-#: Leftover pieces of an older version shorter than this (m) are dropped: they are the few metres where
-#: two drawings of one street diverge at their ends, past the tolerance, not a street of their own.
-GAM_REDRAWN_MIN_M = 20.0
 BNAC_FACILITIES = {
     "PISTE CYCLABLE": "piste",
     "DOUBLE SENS CYCLABLE PISTE": "piste",
@@ -200,26 +198,6 @@ def read_osm_cycle(path: Path) -> tuple[gpd.GeoDataFrame, CleaningReport]:
     return finish(frame), report
 
 
-@dataclass
-class GamVersions:
-    """What :func:`read_gam` did with the records published twice (lengths in metres, EPSG:2154).
-
-    ``identical`` older versions dropped because their geometry equals the newer one; ``redrawn``
-    older versions trimmed to the parts the newer drawing does not cover, of which ``redrawn_dropped``
-    were covered entirely; ``removed`` the parts taken off the redrawn older versions.
-    """
-
-    identical: int = 0
-    redrawn: int = 0
-    redrawn_dropped: int = 0
-    removed: gpd.GeoSeries = field(default_factory=lambda: gpd.GeoSeries([], crs="EPSG:2154"))
-
-    @property
-    def removed_m(self) -> float:
-        """Length taken off the redrawn older versions, whole file (m)."""
-        return float(self.removed.length.sum())
-
-
 def read_gam(path: Path) -> tuple[gpd.GeoDataFrame, GamVersions]:
     """Grenoble-Alpes Métropole cycle network (field ``type``), unclipped, EPSG:2154.
 
@@ -242,49 +220,9 @@ def read_gam(path: Path) -> tuple[gpd.GeoDataFrame, GamVersions]:
     if unknown:
         raise SourceFormatError(f"`{path}`: unknown GAM `type` value(s) {unknown}; known {sorted(GAM_FACILITIES)}")
     frame = frame.assign(type=kind)
-    versions = GamVersions()
-    if "ogc_fid" in frame:
-        year = frame["annee_maj"] if "annee_maj" in frame else pd.Series(np.nan, index=frame.index)
-        frame = frame.assign(_year=year, _wkb=frame.geometry.to_wkb())
-        ranked = frame.loc[frame["_year"].fillna(-1).sort_values(kind="stable").index]  # oldest first
-        same = ranked.duplicated(["ogc_fid", "_wkb"], keep="last")
-        versions.identical = int(same.sum())
-        frame, versions = _trim_redrawn(ranked[~same], versions)
-        frame = frame.sort_index()
-        ids = "gam:" + frame["ogc_fid"].astype(str)
-        twice = frame["ogc_fid"].duplicated(keep=False)
-        tags = frame["_year"].map(lambda y: "sans-date" if pd.isna(y) else str(int(y)))
-        ids = ids.where(~twice, ids + "/" + tags)
-    else:
-        ids = "gam:" + pd.Series(frame.index.astype(str), index=frame.index)
+    frame, ids, versions = keep_newest_versions(frame)
     facility = frame["type"].map(GAM_FACILITIES).fillna("non aménagée")
     return finish(_segments(frame, ids, facility, "existant", where=path)), versions
-
-
-def _trim_redrawn(ranked: gpd.GeoDataFrame, versions: GamVersions) -> tuple[gpd.GeoDataFrame, GamVersions]:
-    """Cut each older version of an ``ogc_fid`` to what its newer versions do not cover (rule of :func:`read_gam`).
-
-    ``ranked`` is sorted oldest first and holds no identical duplicates; rows left empty are dropped.
-    """
-    geoms = ranked.geometry.copy()
-    removed = []
-    for _, group in ranked[ranked["ogc_fid"].duplicated(keep=False)].groupby("ogc_fid", sort=False):
-        for k, index in enumerate(group.index[:-1]):
-            newer = shapely.union_all(group.geometry.iloc[k + 1 :].buffer(GAM_REDRAWN_TOL_M).to_numpy())
-            old = geoms[index]
-            parts = [p for p in shapely.get_parts(shapely.line_merge(old.difference(newer))) if not p.is_empty]
-            kept = shapely.MultiLineString([p for p in parts if p.length >= GAM_REDRAWN_MIN_M])
-            # what goes: the covered parts and the slivers (a line-by-line difference would be unstable)
-            covered = shapely.get_parts(old.intersection(newer))
-            gone = [p for p in covered if p.geom_type == "LineString" and not p.is_empty]
-            gone += [p for p in parts if p.length < GAM_REDRAWN_MIN_M]
-            removed.append(shapely.MultiLineString(gone))
-            geoms[index] = kept
-            versions.redrawn += 1
-            versions.redrawn_dropped += int(kept.is_empty)
-    versions.removed = gpd.GeoSeries(removed, crs=ranked.crs)
-    trimmed = ranked.set_geometry(geoms)
-    return trimmed[~trimmed.geometry.is_empty], versions
 
 
 def read_smmag(path: Path) -> gpd.GeoDataFrame:
@@ -364,37 +302,6 @@ def km_by_facility(frame: gpd.GeoDataFrame) -> dict[str, float]:
     return out
 
 
-def _gam_notes(source_id: str, versions: GamVersions, commune: shapely.Geometry, extra: dict) -> list[str]:
-    """French notes on the GAM records published twice; fills ``extra["gam_versions"]`` (counts, km)."""
-    if not (versions.identical or versions.redrawn):
-        return []
-    inside = float(clip(gpd.GeoDataFrame(geometry=versions.removed), commune).length.sum()) if versions.redrawn else 0.0
-    extra["gam_versions"] = {
-        "identical_dropped": versions.identical,
-        "redrawn": versions.redrawn,
-        "redrawn_dropped": versions.redrawn_dropped,
-        "km_removed": round(versions.removed_m / 1000, 2),
-        "km_removed_commune": round(inside / 1000, 2),
-        "tolerance_m": GAM_REDRAWN_TOL_M,
-        "min_piece_m": GAM_REDRAWN_MIN_M,
-    }
-    notes = []
-    if versions.identical:
-        notes.append(
-            f"{source_id} : {versions.identical} tronçons publiés deux fois à l'identique, "
-            "la version la plus récente est gardée"
-        )
-    if versions.redrawn:
-        notes.append(
-            f"{source_id} : {versions.redrawn} tronçons publiés deux fois et redessinés ; la version la plus "
-            f"récente est gardée, l'ancienne seulement hors des {GAM_REDRAWN_TOL_M:g} m autour de la nouvelle "
-            f"(morceaux de moins de {GAM_REDRAWN_MIN_M:g} m écartés) : {versions.removed_m / 1000:.2f} km "
-            f"retirés, dont {inside / 1000:.2f} km dans la commune, {versions.redrawn_dropped} anciennes "
-            "versions entièrement retirées"
-        )
-    return notes
-
-
 def build(ctx: BuildContext) -> LayerResult:
     """Build the cycle layer from every declared source that resolves, clipped to the commune + 500 m."""
     resolved = ctx.resolve("cycle")
@@ -407,7 +314,7 @@ def build(ctx: BuildContext) -> LayerResult:
             frame = read_bnac(path, ctx.territory.insee)
         elif source.format == "gam-pistes-cyclables":
             frame, versions = read_gam(path)
-            notes.extend(_gam_notes(source.id, versions, ctx.commune.geometry.union_all(), extra))
+            notes.extend(gam_notes(source.id, versions, ctx.commune.geometry.union_all(), extra))
         elif source.format == "smmag-schema-directeur":
             frame = read_smmag(path)
             notes.append(
