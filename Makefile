@@ -28,8 +28,23 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+# plotly.js for the charts: the small cartesian bundle (npm, MIT, the version of the plotly package's
+# own bundle), fetched once and checked; it is not committed (a 1.5 MB vendored file).
+PLOTLY_VERSION := 4.1.1
+PLOTLY_BUNDLE := dashboard/static/plotly-cartesian-$(PLOTLY_VERSION).min.js
+PLOTLY_SHA256 := 79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a
+
+$(PLOTLY_BUNDLE):
+	@echo "Fetching plotly.js $(PLOTLY_VERSION) (cartesian bundle, npm registry) for the dashboard's charts…"
+	@tmp=$$(mktemp -d) && cd "$$tmp" && \
+	  npm pack --silent plotly.js-cartesian-dist-min@$(PLOTLY_VERSION) >/dev/null && \
+	  tar -xzf plotly.js-cartesian-dist-min-$(PLOTLY_VERSION).tgz package/plotly-cartesian.min.js && \
+	  echo "$(PLOTLY_SHA256)  package/plotly-cartesian.min.js" | sha256sum -c --quiet && \
+	  mkdir -p "$(CURDIR)/dashboard/static" && mv package/plotly-cartesian.min.js "$(CURDIR)/$@"; \
+	  rc=$$?; rm -rf "$$tmp"; exit $$rc
+
+install: $(VENV)/.installed $(PLOTLY_BUNDLE)
+install-dev: $(VENV)/.installed-dev $(PLOTLY_BUNDLE)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
