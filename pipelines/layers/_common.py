@@ -75,6 +75,10 @@ class BuildContext:
         declared = self.catalog.sources_for(self.territory, SOURCES_OF.get(layer, layer))
         return [s for s in declared if s.id not in self.excluded]
 
+    def from_mirror(self, path: Path) -> bool:
+        """Whether ``path`` (as resolved by :meth:`path`) is a file of the mirror, not a download."""
+        return self.mirror is not None and Path(path).resolve().is_relative_to(Path(self.mirror).resolve())
+
     def path(self, source: Source) -> Path:
         """Local path of ``source`` (mirror, cache, or download when not offline)."""
         try:

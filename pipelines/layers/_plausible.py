@@ -42,8 +42,11 @@ MAX_SHRINK = 0.25
 
 #: Slack around a CRS's area of use (degrees): data may overhang its projection's official extent a little.
 AREA_OF_USE_MARGIN_DEG = 1.0
-#: Slack around the territory's bounding box (m) for "this source reaches the territory".
-TERRITORY_MARGIN_M = 5_000.0
+#: Slack around the territory's bounding box (m) for "this source reaches the territory". A wrong
+#: ``.prj`` moves features by hundreds of km (Web Mercator read as Lambert-93: ~600 km); a source of
+#: the whole département (the TRI zip) may lie tens of km from a commune none of its zones covers
+#: (Bergerac is 25 km from the TRI of Périgueux), which is no error.
+TERRITORY_MARGIN_M = 150_000.0
 _FIX = "the .prj (or declared CRS) does not match the coordinates: restore the file's original .prj"
 
 

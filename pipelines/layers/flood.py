@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..errors import SourceFormatError
+from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import FLOOD_SCENARIOS, territory_crs, validate
 from ..settings import CRS_L93
 from ._archive import Archive, open_archive
@@ -189,7 +189,8 @@ def build(ctx: BuildContext) -> LayerResult:
     """Build the flood layer: every TRI polygon of the declared sources, clipped to the commune + 500 m."""
     area = ctx.area_of_interest
     layers, frames, used = [], [], []
-    for source, path in ctx.resolve("flood"):
+    resolved = ctx.resolve("flood")
+    for source, path in resolved:
         if source.format != TRI_FORMAT:
             raise SourceFormatError(
                 f"source `{source.id}`: unknown flood format `{source.format}`; known [{TRI_FORMAT}]"
@@ -204,5 +205,14 @@ def build(ctx: BuildContext) -> LayerResult:
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=territory_crs())
     extra["tri"] = sorted(set(frame["tri_name"]))
     if frame.empty:
+        extracts = [(s, p) for s, p in resolved if s.options.get("mirror_extract") and ctx.from_mirror(p)]
+        if extracts:  # the mirror's file is one TRI of the département: it cannot say "no zone" elsewhere
+            source = extracts[0][0]
+            raise LayerUnavailable(
+                f"le miroir ne contient que {source.options['mirror_extract']} pour le département "
+                f"{ctx.territory.departement}, qui ne couvre pas {ctx.territory.name} : le fichier départemental "
+                "de Géorisques dirait s'il existe des zones inondables ici",
+                [source.url],
+            )
         notes.append("aucune zone inondable du TRI dans la commune et ses 500 m de contexte")
     return LayerResult(validate("flood", frame), used, notes, extra)

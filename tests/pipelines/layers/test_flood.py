@@ -85,6 +85,20 @@ def test_perigueux_flood_layer_from_mirror(mirror, store):
     assert entry["notes"] == ["scénarios moyen et faible absents de la source : non disponibles, pas nuls"]
 
 
+def test_a_commune_the_mirrors_tri_extract_does_not_cover_is_unavailable(mirror, store):
+    # Bergerac (24037): the mirror's Dordogne source is the TRI of Périgueux alone, 25 km away: its
+    # absence of zones says nothing of Bergerac (the département zip holds every TRI of the Dordogne)
+    from pipelines.build import build_territory
+    from pipelines.catalog import Catalog
+
+    catalog = Catalog.load()
+    outcomes = build_territory(catalog.territory("24037"), catalog, store, mirror=mirror, only=["flood"])
+    flood = {o.layer: o for o in outcomes}["flood"]
+    assert flood.status == "unavailable", flood.reason
+    assert flood.reason.startswith("le miroir ne contient que le TRI de Périgueux pour le département 24")
+    assert flood.urls == ["https://files.georisques.fr/di_2020/tri_2020_sig_di_24.zip"]
+
+
 def test_towns_without_tri_are_unavailable_with_departement_zip(mirror, store):
     outcome = build_real("ales", ["flood"], mirror, store)["flood"]
     assert outcome.status == "unavailable"
