@@ -69,6 +69,10 @@ class Data:
             self._manifests[territory] = cached
         return cached[1]
 
+    def territory_crs(self, territory: str) -> str:
+        """The CRS the territory's layers are stored in (from its cached manifest; EPSG:2154 by default)."""
+        return (self.manifest(territory).get("territory") or {}).get("crs") or settings.CRS_L93
+
     def territories(self) -> list[dict]:
         """One dict per built territory: id, name, insee, departement, fictional, programmes."""
         out = []
@@ -133,9 +137,18 @@ class Data:
 
     def memo(self, key: tuple, territory: str, build):
         """``build()`` cached under ``key`` until the territory's files change (bounded, in memory)."""
-        full = (key, territory, self.stamp(territory))
+        return self._remember((key, territory, self.stamp(territory)), build)
+
+    def national_memo(self, key: tuple, name: str, build):
+        """``build()`` cached under ``key`` until the national table ``name`` changes; None when it is absent."""
+        version = self.store.geotable_version("_national", name)
+        if version is None:
+            return None
+        return self._remember((key, "_national", name, version), build)
+
+    def _remember(self, full: tuple, build):
         if full not in self._memo:
-            if len(self._memo) > 512:
+            if len(self._memo) > 512:  # bounded: versions that no longer exist go with the rest
                 self._memo.clear()
             self._memo[full] = build()
         return self._memo[full]

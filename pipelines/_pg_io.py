@@ -136,6 +136,16 @@ def table_exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
     return found.fetchone()[0] is not None
 
 
+def table_version(conn: psycopg.Connection, schema: str, name: str) -> str | None:
+    """``oid:xmin`` of the catalog row of ``schema.name`` (each DROP + CREATE changes it), None when absent."""
+    found = conn.execute(
+        "SELECT oid::text || ':' || xmin::text FROM pg_class WHERE oid = to_regclass(%s)",
+        [_table(schema, name).as_string(conn)],
+    )
+    row = found.fetchone()
+    return None if row is None else row[0]
+
+
 def read_frame(
     conn: psycopg.Connection, schema: str, name: str, columns: list[str] | None = None
 ) -> pd.DataFrame | gpd.GeoDataFrame:

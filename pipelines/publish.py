@@ -22,8 +22,9 @@ from .errors import CartopolisError, UsageError
 from .store import open_store
 from .transaction import SERVED_STATUSES, StoreTransaction
 
-#: Tables of the national overview (``_national/<name>``), copied with ``--territory all``.
-NATIONAL = ("departements", "places")
+#: Tables of the national overview (``_national/<name>``), copied with ``--territory all``, each in its
+#: own CRS (``qpv``, every QPV of France, is in EPSG:4326).
+NATIONAL = ("departements", "places", "qpv")
 #: Non-spatial tables of a territory (written by :mod:`pipelines.evaluate`), copied when present.
 TABLES = ("indicators", "measures", "measures_qpv")
 
@@ -104,7 +105,7 @@ def publish_national(source, target) -> list[str]:
         except CartopolisError:  # only some territories were built: no overview to copy
             frame = None
         if frame is not None and not _same_table(target, name, frame):
-            target.write_geotable("_national", name, frame)
+            target.write_geotable("_national", name, frame, crs=frame.crs.to_string())
             copied.append(name)
     return copied
 

@@ -138,15 +138,6 @@ class Store(OneShotWrites):
                 f"`python -m pipelines build --territory {territory}`"
             ) from None
 
-    def territory_crs(self, territory: str) -> str:
-        """The CRS the layers of ``territory`` are stored in (recorded in its manifest; EPSG:2154 by default)."""
-        path = self.folder(territory) / MANIFEST
-        try:
-            info = json.loads(path.read_text(encoding="utf-8")).get("territory", {})
-        except FileNotFoundError:
-            return settings.CRS_L93
-        return info.get("crs") or settings.CRS_L93
-
     def read_layer(
         self,
         territory: str,
@@ -224,6 +215,13 @@ class Store(OneShotWrites):
         except OSError as exc:
             raise store_error(exc, path.parent, f"write `{path.name}`") from None
         return path
+
+    def geotable_version(self, folder: str, name: str) -> str | None:
+        """A token that changes at every :meth:`write_geotable` of the table (None when it is absent)."""
+        try:
+            return str((self.folder(folder) / f"{name}.parquet").stat().st_mtime_ns)
+        except FileNotFoundError:
+            return None
 
     def read_geotable(self, folder: str, name: str, *, crs: str | None = None) -> gpd.GeoDataFrame:
         """Read a table written by :meth:`write_geotable`, in ``crs`` (default: as stored).

@@ -39,7 +39,7 @@ from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool
 
 from . import settings
-from ._pg_io import mask_dsn, read_frame, table_exists, write_frame
+from ._pg_io import mask_dsn, read_frame, table_exists, table_version, write_frame
 from .errors import CartopolisError, StoreError
 from .gpkg import provenance
 from .schemas import same_crs
@@ -52,6 +52,7 @@ STAGING = "__staging"
 RESERVED = {CATALOG, "public", "topology", "information_schema"}
 
 SELECT_MANIFEST = "SELECT manifest, version FROM cartopolis.manifests WHERE territory = %s"
+SELECT_VERSION = "SELECT version FROM cartopolis.manifests WHERE territory = %s"
 SELECT_TERRITORIES = "SELECT territory FROM cartopolis.manifests ORDER BY territory"
 UPSERT_MANIFEST = (
     "INSERT INTO cartopolis.manifests (territory, manifest) VALUES (%s, %s) ON CONFLICT (territory) DO UPDATE "
@@ -161,11 +162,11 @@ class PostGISStore(OneShotWrites):
         self._pool = None
 
     # -- read side ---------------------------------------------------------------------------
-    def _manifest_row(self, territory: str) -> tuple | None:
+    def _manifest_row(self, territory: str, query: str = SELECT_MANIFEST) -> tuple | None:
         with self._reading() as conn:
             if not table_exists(conn, CATALOG, "manifests"):
                 return None
-            return conn.execute(SELECT_MANIFEST, [territory]).fetchone()
+            return conn.execute(query, [territory]).fetchone()
 
     def territories(self) -> list[str]:
         """Ids of the territories that have a manifest, sorted."""
@@ -186,8 +187,8 @@ class PostGISStore(OneShotWrites):
 
     def version(self, territory: str) -> str | None:
         """A token that changes at every publication of ``territory`` (None when it was never built)."""
-        row = self._manifest_row(territory)
-        return None if row is None else str(row[1])
+        row = self._manifest_row(territory, SELECT_VERSION)  # the dashboard asks often: not the whole manifest
+        return None if row is None else str(row[0])
 
     def has_layer(self, territory: str, layer: str) -> bool:
         with self._reading() as conn:
@@ -233,6 +234,12 @@ class PostGISStore(OneShotWrites):
         finally:
             conn.close()
         return f"{schema}.{name}"
+
+    def geotable_version(self, folder: str, name: str) -> str | None:
+        """A token that changes at every :meth:`write_geotable` (the table is recreated: new oid and xmin)."""
+        schema = CATALOG if folder == NATIONAL_FOLDER else _schema(folder)
+        with self._reading() as conn:
+            return table_version(conn, schema, name)
 
     def read_geotable(self, folder: str, name: str, *, crs: str | None = None) -> gpd.GeoDataFrame:
         """Read a table written by :meth:`write_geotable` (raises CartopolisError when absent)."""

@@ -9,8 +9,6 @@ An indicator that is not known for a QPV (its layer unavailable) reads « inconn
 
 from __future__ import annotations
 
-import threading
-
 import dash
 import dash_leaflet as dl
 import flask
@@ -54,30 +52,23 @@ SIMPLIFY_DEG, DECIMALS = 0.001, 4
 SEARCH_LIMIT = 12
 #: Rows of the ranking shown (the table of every built QPV would weigh on the first view).
 RANKING_ROWS = 50
-_CACHE: dict = {}
-_LOCK = threading.Lock()
 
 
 # -- the table -------------------------------------------------------------------------------
 def qpv_table(data: Data) -> gpd.GeoDataFrame | None:
-    """The national QPV table (EPSG:4326), re-read when its file changes; None when not built."""
-    path = data.store.folder(FOLDER) / f"{TABLE}.parquet"
+    """The national QPV table (EPSG:4326), read once per version of the store's table; None when not built."""
     try:
-        stamp = (str(path), path.stat().st_mtime_ns)
-    except FileNotFoundError:
+        return data.national_memo(("qpv-table",), TABLE, lambda: _searchable(data.store.read_geotable(FOLDER, TABLE)))
+    except CartopolisError:  # removed between the version check and the read
         return None
-    with _LOCK:
-        if _CACHE.get("stamp") != stamp:
-            try:
-                frame = data.store.read_geotable(FOLDER, TABLE)
-            except CartopolisError:
-                return None
-            frame["key"] = frame["code_qp"].fillna(frame["code_qp_2015"])
-            frame["_search"] = (frame["name"] + " " + frame["key"] + " " + frame["code_qp_2015"].fillna("") + " "
-                                + frame["commune_names"] + " " + frame["communes"]).map(_fold)  # fmt: skip
-            _CACHE.clear()
-            _CACHE.update(stamp=stamp, frame=frame)
-        return _CACHE["frame"]
+
+
+def _searchable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The table with its ``key`` (2024 code, else 2015) and the folded text the search looks in."""
+    frame["key"] = frame["code_qp"].fillna(frame["code_qp_2015"])
+    frame["_search"] = (frame["name"] + " " + frame["key"] + " " + frame["code_qp_2015"].fillna("") + " "
+                        + frame["commune_names"] + " " + frame["communes"]).map(_fold)  # fmt: skip
+    return frame
 
 
 def _fold(text: str) -> str:
@@ -250,14 +241,9 @@ def register(app: dash.Dash, data: Data) -> None:
     @app.server.route("/carto/_national/qpv.geojson")
     def carto_national_qpv():
         frame = qpv_table(data)
-        if frame is None:
-            return flask.Response('{"error": "table nationale des QPV absente"}', 404, mimetype="application/json")
-        with _LOCK:
-            text = _CACHE.get("geojson") if _CACHE.get("geojson_stamp") == _CACHE.get("stamp") else None
+        text = None if frame is None else data.national_memo(("qpv-geojson",), TABLE, lambda: qpv_geojson(frame))
         if text is None:
-            text = qpv_geojson(frame)
-            with _LOCK:
-                _CACHE.update(geojson=text, geojson_stamp=_CACHE.get("stamp"))
+            return flask.Response('{"error": "table nationale des QPV absente"}', 404, mimetype="application/json")
         response = flask.Response(text, mimetype="application/geo+json")
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response

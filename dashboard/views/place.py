@@ -85,7 +85,7 @@ def place_point(data: Data, territory: str, value: str):
         if geom is None:
             return None, None
         label = key
-    point = gpd.GeoSeries([geom], crs=data.store.territory_crs(territory)).to_crs(CRS_WGS84).iloc[0]
+    point = gpd.GeoSeries([geom], crs=data.territory_crs(territory)).to_crs(CRS_WGS84).iloc[0]
     return shapely.Point(point.x, point.y), label
 
 
@@ -276,7 +276,7 @@ def register(app: dash.Dash, data: Data) -> None:
         where = [round(point.x, 6), round(point.y, 6)]
         street = search.partition(":")[2] if ctx.triggered_id != "map" and search.startswith("rue:") else None
         card = place_card(
-            data, territory, to_territory_crs(point.x, point.y, data.store.territory_crs(territory)), label, street
+            data, territory, to_territory_crs(point.x, point.y, data.territory_crs(territory)), label, street
         )
         new_tab = "quartier" if tab in ("carte", "quartier") else no_update
         return where, state.place_children(where), card, new_tab
