@@ -53,7 +53,7 @@ def _slug(text: str, words: int = 6) -> str:
     return "-".join(kept) or "mesure"
 
 
-def _verbatim_index(text: str) -> tuple[str, list[int]]:
+def verbatim_index(text: str) -> tuple[str, list[int]]:
     """The normalised text (as quotes are checked) and where each line starts in it."""
     normalised, line_start, position = [], [], 0
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -93,7 +93,7 @@ def import_programme(text: str, *, territory: str, source_name: str, qpv: QpvInf
         If a quote is not verbatim in the normalised text (a bug: checked before returning).
     """
     qpv = qpv if qpv is not None else territory_qpv(territory)
-    norm_text, line_start = _verbatim_index(text)
+    norm_text, line_start = verbatim_index(text)
     found, mode = candidates(text)
     measures: list[dict] = []
     ids: dict[str, int] = {}
@@ -119,7 +119,7 @@ def import_programme(text: str, *, territory: str, source_name: str, qpv: QpvInf
         base = _slug(candidate.title or quote)
         ids[base] = ids.get(base, 0) + 1
         measure_id = base if ids[base] == 1 else f"{base}-{ids[base]}"
-        title = " ".join(normalise_quote(candidate.title).split()) or quote
+        title = title_text or quote  # normalise_quote already collapsed the whitespace
         measure: dict = {"id": measure_id, "title": title, "quote": quote, "themes": themes}
         measure["theme_evidence"] = evidence
         target, target_evidence = propose_target(themes, quote, qpv)

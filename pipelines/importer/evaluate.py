@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 
 from .._text import folded_words, normalise_quote
 from ..measures import Measure, Programme
+from .draft import verbatim_index
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,7 @@ class Gold:
 def gold_from_programme(programme: Programme, text: str | None = None) -> list[Gold]:
     """Gold measures of a curated programme; lines are found in ``text`` when given."""
     out = []
-    starts = _line_starts(text) if text else None
-    norm = normalise_quote(text) if text else ""
+    norm, starts = verbatim_index(text) if text else ("", None)
     used: dict[str, int] = {}
     for m in programme.measures:
         line = None
@@ -42,17 +42,6 @@ def gold_from_programme(programme: Programme, text: str | None = None) -> list[G
                 line = sum(1 for s in starts if s <= position)
         out.append(Gold(m.id, m.quote, line))
     return out
-
-
-def _line_starts(text: str) -> list[int]:
-    """Where each line of ``text`` starts in its normalised form (same normalisation as quotes)."""
-    starts, position = [], 0
-    for line in text.split("\n"):
-        starts.append(position)
-        piece = normalise_quote(line)
-        if piece:
-            position += len(piece) + 1
-    return starts
 
 
 def gold_from_lines(text: str, entries: list) -> list[Gold]:

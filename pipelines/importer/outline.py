@@ -86,8 +86,7 @@ def _candidate(block: Block) -> bool:
 
 def _heading_style(raw: str, text: str) -> str | None:
     """The style of a line that is a heading by its form alone, else None."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 2 and text.isupper() and words_count(text) <= 12:
+    if text.isupper() and words_count(text) <= 12 and sum(c.isalpha() for c in text) >= 2:  # cheap tests first
         return "caps"
     if _COUNT.search(text) and words_count(text) <= 14:
         return "count"

@@ -156,6 +156,7 @@ def _levels(blocks: list[Block]) -> None:
     ranks: dict[str, int] = {}
     last_absolute = 0
     leaf_plain = None
+    markdown = any(b.kind == "heading" and b.style.startswith("md") for b in blocks)  # once, not per heading
     k = 0
     while k < len(blocks):
         block = blocks[k]
@@ -190,7 +191,7 @@ def _levels(blocks: list[Block]) -> None:
             continue
         else:
             block.level = ranks.setdefault(block.style, len([r for r in ranks if not r.startswith("md")]) + 1)
-            if any(b.kind == "heading" and b.style.startswith("md") for b in blocks):
+            if markdown:
                 block.level += 6  # bold or caps lines inside a markdown document sit under its headings
         last_absolute = block.level
         k += 1

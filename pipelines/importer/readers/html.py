@@ -58,13 +58,15 @@ def _main(soup):
     if main is not None:
         return main
     candidates = soup.find_all(["article", "section", "div"]) or [soup]
+    lengths: dict[int, int] = {}  # each paragraph's text measured once, not once per ancestor
 
     def weight(tag) -> int:
-        return sum(len(_text(p)) for p in tag.find_all(["p", "li"], recursive=True))
+        return sum(lengths.setdefault(id(p), len(_text(p))) for p in tag.find_all(["p", "li"], recursive=True))
 
-    best = max(candidates, key=weight)
+    weights = [weight(tag) for tag in candidates]
+    heaviest = max(range(len(candidates)), key=weights.__getitem__)
     body = soup.body or soup
-    return best if weight(best) >= 0.5 * weight(body) else body
+    return candidates[heaviest] if weights[heaviest] >= 0.5 * weight(body) else body
 
 
 def _lines(root) -> list[str]:
