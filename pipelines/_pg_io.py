@@ -171,7 +171,6 @@ def read_frame(
     records = rows.fetchall()
     data = {c: [r[i] for r in records] for i, c in enumerate(wanted)}
     frame = pd.DataFrame({c: _restore(data[c], meta[c][0].get("dtype", "object")) for c in wanted if c != geometry})
-    frame = frame.reindex(columns=[c for c in wanted if c != geometry])
     if geometry is None:
         return frame
     geoms = shapely.from_wkb(np.array(data[geometry], dtype=object))

@@ -41,10 +41,9 @@ INSTALL_HINT = "run `make postgis` (Debian: apt-get install postgresql postgresq
 
 @dataclass(frozen=True)
 class Binaries:
-    """Where the PostgreSQL server programs are, and the server's major version."""
+    """Where the PostgreSQL server programs are."""
 
     bindir: Path
-    version: int
 
 
 @dataclass(frozen=True)
@@ -89,11 +88,7 @@ def find_postgres() -> tuple[Binaries | None, str]:
         seen.append(str(bindir))
         share = _sharedir(bindir)
         if share is not None and (share / "extension" / "postgis.control").exists():
-            version = subprocess.run(
-                [str(bindir / "pg_config"), "--version"], capture_output=True, text=True, check=False
-            ).stdout.split()
-            major = int(version[1].split(".")[0]) if len(version) > 1 else 0
-            return Binaries(bindir, major), ""
+            return Binaries(bindir), ""
     if not seen:
         return None, f"PostgreSQL server binaries (initdb, pg_ctl) not found: {INSTALL_HINT}"
     return None, f"PostGIS extension not installed for PostgreSQL in {', '.join(seen)}: {INSTALL_HINT}"

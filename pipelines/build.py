@@ -204,15 +204,14 @@ def _public(ctx: BuildContext, text: str) -> str:
     return relative_paths(text, mirror=ctx.mirror, cache=ctx.cache or settings.cache_dir())
 
 
-def _run_builder(ctx: BuildContext, layer: str) -> LayerResult:
+def _run_builder(ctx: BuildContext, layer: str, declared: list[str]) -> LayerResult:
     """Run the layer's builder, leaving out each source that turns out broken, until one set works.
 
     A source whose file is corrupt or implausible is excluded (and named in the notes) and the
     builder runs again on the others: an unreadable first commune source falls back to the next.
     When every declared source is broken, or the ones left cannot be had, the layer fails with
-    each source's error.
+    each source's error. ``declared``: the ids of the layer's sources, before any was left out.
     """
-    declared = [source.id for source in ctx.sources(layer)]
     while True:
         try:
             result = _layer_builder(ctx.territory, layer)(ctx)
@@ -250,7 +249,7 @@ def _build_layer(ctx: BuildContext, tx: StoreTransaction, layer: str, *, accept_
         if layer in CONTEXT_LAYERS and not territory.fictional and not declared:
             raise LayerUnavailable("couche de contexte non déclarée pour ce territoire")
         with expected_extent(*_territory_extent(ctx, tx)):
-            result = _run_builder(ctx, layer)
+            result = _run_builder(ctx, layer, declared)
         check_shrink(layer, result.frame, tx.last_good(layer), accept=accept_shrink)
         entry = {
             "label": layer,

@@ -198,7 +198,7 @@ class Catalog:
 
     def _place(self, insee: str | None, sid: str) -> dict[str, str]:
         """``{name}`` and ``{bbox}`` of commune ``insee`` (bbox with :data:`BBOX_MARGIN_DEG`)."""
-        territory = next((t for t in self.on_demand.values() if t.insee == insee), None)
+        territory = self.on_demand.get(insee) if insee is not None else None
         name, bbox = (territory.name, territory.bbox) if territory is not None else (None, None)
         if bbox is None and insee is not None:
             from .communes import resolve_commune

@@ -61,7 +61,7 @@ class CommuneMatch:
     note: str = ""
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=2)  # offline and online: a national build asks for both
 def all_communes(offline: bool = True) -> gpd.GeoDataFrame:
     """Every commune: insee, name, departement, epci, population, simplified boundary (EPSG:4326)."""
     source = Catalog.load().source("datafrance.communes")

@@ -218,11 +218,14 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def _counts(reports: list[TerritoryReport]) -> dict[str, int]:
+    return {status: sum(r.status == status for r in reports) for status in ("built", "skipped", "failed")}
+
+
 def _write_report(store: Store, reports: list[TerritoryReport], seconds: float, *, interrupted: bool = False) -> Path:
     """``<store>/_national/last_build.json``: counts, wall time and every territory's report."""
-    counts = {status: sum(r.status == status for r in reports) for status in ("built", "skipped", "failed")}
-    path = store.folder("_national") / REPORT
-    path.parent.mkdir(parents=True, exist_ok=True)
+    counts = _counts(reports)
+    path = store.folder("_national") / REPORT  # write_json_atomic makes the folder
     data = {
         "seconds": round(seconds, 1),
         "interrupted": interrupted,
@@ -235,7 +238,7 @@ def _write_report(store: Store, reports: list[TerritoryReport], seconds: float, 
 
 def summary_line(reports: list[TerritoryReport], seconds: float) -> str:
     """« Construction nationale — 412 s — 870 construit(s), 5 à jour, 0 en échec »."""
-    counts = {status: sum(r.status == status for r in reports) for status in ("built", "skipped", "failed")}
+    counts = _counts(reports)
     return (
         f"Construction nationale — {seconds:.0f} s — {counts['built']} construit(s), "
         f"{counts['skipped']} à jour, {counts['failed']} en échec"

@@ -23,11 +23,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import geopandas as gpd
-from psycopg.conninfo import conninfo_to_dict
 from pyproj import CRS
 
 from . import _qgis_xml as qx
-from ._pg_io import ROW_KEY
 from .errors import CartopolisError, UsageError
 from .gpkg import FICTIONAL_NOTE, export_frame, label_features, provenance, write_gpkg
 from .schemas import SCHEMAS
@@ -161,6 +159,10 @@ class ProjectLayer:
 
 def postgis_source(dsn: str, schema: str, table: str, frame: gpd.GeoDataFrame) -> str:
     """QGIS ``postgres`` provider URI of a store table (never with the password: QGIS asks, or reads ~/.pgpass)."""
+    from psycopg.conninfo import conninfo_to_dict  # imported here: every CLI command registers this module
+
+    from ._pg_io import ROW_KEY
+
     params = conninfo_to_dict(dsn)
     parts = [f"dbname='{params.get('dbname', '')}'", f"host={params.get('host', 'localhost')}"]
     parts += [f"port={params.get('port', 5432)}", f"user='{params.get('user', '')}'"]

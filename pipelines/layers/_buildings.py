@@ -25,7 +25,7 @@ import shapely
 from ..errors import SourceFormatError
 from ..schemas import territory_crs
 from ._archive import open_archive
-from ._common import make_valid, read_vector, to_territory_crs
+from ._common import find_field, make_valid, read_vector, to_territory_crs
 
 BUILDING_FORMATS = ("bdnb-buildings", "geofabrik-buildings")
 #: OSM ``building=*`` values of buildings nobody lives in (https://wiki.openstreetmap.org/wiki/Key:building).
@@ -49,11 +49,6 @@ _COMMUNE_FIELDS = ("code_commune_insee", "code_commu")
 _USAGE_FIELDS = ("usage_principal_bdnb_open", "usage_niveau_1_txt")
 
 
-def _field(columns, names) -> str | None:
-    lower = {str(c).lower(): c for c in columns}
-    return next((lower[n] for n in names if n in lower), None)
-
-
 def _read_vector(path: Path, pattern: str, fmt: str, area: shapely.Geometry) -> tuple[gpd.GeoDataFrame, str]:
     archive = open_archive(path)
     members = archive.find(pattern)
@@ -67,14 +62,14 @@ def _read_vector(path: Path, pattern: str, fmt: str, area: shapely.Geometry) -> 
 def read_bdnb(path: Path, area: shapely.Geometry, insee: str) -> gpd.GeoDataFrame:
     """BDNB footprints of commune ``insee`` meeting ``area`` (in the territory's CRS)."""
     frame, where = _read_vector(path, r".*batiment_groupe.*\.(shp|gpkg)", "bdnb-buildings", area)
-    ident, height = _field(frame.columns, _ID_FIELDS), _field(frame.columns, _HEIGHT_FIELDS)
+    ident, height = find_field(frame.columns, _ID_FIELDS), find_field(frame.columns, _HEIGHT_FIELDS)
     if ident is None or height is None:
         raise SourceFormatError(f"`{where}`: BDNB footprints need an id and `hauteur`; columns {list(frame.columns)}")
-    commune = _field(frame.columns, _COMMUNE_FIELDS)
+    commune = find_field(frame.columns, _COMMUNE_FIELDS)
     if commune is not None:
         frame = frame[frame[commune].astype(str).str.zfill(5) == insee]
     heights = pd.to_numeric(frame[height], errors="coerce")
-    usage = _field(frame.columns, _USAGE_FIELDS)
+    usage = find_field(frame.columns, _USAGE_FIELDS)
     residential = frame[usage].map(lambda u: None if pd.isna(u) else str(u) in RESIDENTIAL_BDNB) if usage else None
     out = gpd.GeoDataFrame(
         {
@@ -91,7 +86,7 @@ def read_bdnb(path: Path, area: shapely.Geometry, insee: str) -> gpd.GeoDataFram
 def read_geofabrik(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
     """OSM footprints (Geofabrik layout) meeting ``area``, with the residential flag of their type."""
     frame, where = _read_vector(path, r"gis_osm_buildings_a_free.*\.shp", "geofabrik-buildings", area)
-    ident, kind = _field(frame.columns, ("osm_id",)), _field(frame.columns, ("type",))
+    ident, kind = find_field(frame.columns, ("osm_id",)), find_field(frame.columns, ("type",))
     if ident is None:
         raise SourceFormatError(f"`{where}`: Geofabrik buildings need `osm_id`; columns {list(frame.columns)}")
     types = frame[kind].fillna("").astype(str).str.strip().str.lower() if kind else pd.Series("", index=frame.index)
@@ -130,12 +125,7 @@ def place_on_buildings(
         footprints, marks = read_bdnb(by_format["bdnb-buildings"][1], area, insee), osm
     else:
         footprints, marks = osm, None
-    kinds = (
-        set(by_format)
-        if marks is not None
-        else {"bdnb-buildings" if "bdnb-buildings" in by_format else "geofabrik-buildings"}
-    )
-    used = [s.id for s, _ in sources if s.format in kinds]
+    used = [s.id for s, _ in sources]  # BDNB with OSM's types, or OSM alone: every building source read
     buildings, stats = residential_buildings(footprints, marks)
     parent_support = str(frame["support"].iloc[0])
     counts = [

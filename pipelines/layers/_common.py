@@ -61,11 +61,6 @@ class BuildContext:
     #: same sources once).
     memo: dict = field(default_factory=dict)
 
-    @property
-    def crs(self) -> str:
-        """The territory's CRS (EPSG:2154 in metropolitan France, the local UTM overseas)."""
-        return self.territory.crs
-
     def sources(self, layer: str) -> list[Source]:
         """The catalog sources declared for ``layer`` in territories.yaml, in order of preference,
         without those found broken during this build (:attr:`excluded`).
@@ -202,6 +197,12 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another account's process
         return True
     return True
+
+
+def find_field(columns, candidates: tuple[str, ...]) -> str | None:
+    """The first of ``candidates`` among ``columns`` (case-insensitive), with its real spelling."""
+    lower = {str(c).lower(): c for c in columns}
+    return next((lower[c] for c in candidates if c in lower), None)
 
 
 def read_vector(

@@ -79,12 +79,6 @@ def expected_extent(bbox: tuple[float, float, float, float] | None, crs: str = "
         _SCOPE.reset(token)
 
 
-def territory_extent() -> tuple[float, float, float, float] | None:
-    """The bounding box set by :func:`expected_extent` (None outside a build or when unknown)."""
-    scope = _SCOPE.get()
-    return None if scope is None else scope.territory
-
-
 def _area_of_use(crs: CRS) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) in degrees of ``crs``, or of the EPSG code it is identified as."""
     area = crs.area_of_use

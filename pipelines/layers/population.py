@@ -41,7 +41,7 @@ from ..errors import LayerUnavailable, SourceFormatError
 from ..schemas import FILOSOFI_HOUSEHOLD_FIELDS, POPULATION_SUPPORT_LABELS, territory_crs
 from ._archive import open_archive
 from ._buildings import BUILDING_FORMATS, place_on_buildings
-from ._common import BuildContext, LayerResult, decode_text, make_valid, read_vector, to_territory_crs
+from ._common import BuildContext, LayerResult, decode_text, find_field, make_valid, read_vector, to_territory_crs
 from .commune import read_communes
 
 #: Years between a census and the IRIS geography it is published on (RP 2014 → IRIS 2016).
@@ -62,12 +62,6 @@ IRIS_NAME_FIELDS = ("nom_iris", "iris_name", "libiris")
 VINTAGE_FIELDS = ("year", "annee", "millesime")
 _CENSUS_COLUMN = re.compile(r"P(\d{2})_POP", re.IGNORECASE)
 _CELL_SIZE = re.compile(r"RES(\d+)m", re.IGNORECASE)
-
-
-def _field(columns, candidates: tuple[str, ...]) -> str | None:
-    """The first of ``candidates`` among ``columns`` (case-insensitive), with its real spelling."""
-    lower = {str(c).lower(): c for c in columns}
-    return next((lower[c] for c in candidates if c in lower), None)
 
 
 def _vector_uri(path: Path, pattern: str, fmt: str) -> str:
@@ -100,17 +94,17 @@ def read_filosofi_grid(path: Path, area: shapely.Geometry) -> gpd.GeoDataFrame:
     """
     uri = _vector_uri(path, r".+\.gpkg", "filosofi-grid")
     frame = read_vector(uri, uri, area=area, what="a Filosofi grid")
-    cell = _field(frame.columns, ("idcar_200m", "idcar_1km", "idcar_nat"))
-    residents = _field(frame.columns, ("ind",))
+    cell = find_field(frame.columns, ("idcar_200m", "idcar_1km", "idcar_nat"))
+    residents = find_field(frame.columns, ("ind",))
     if cell is None or residents is None:
         raise SourceFormatError(
             f"`{uri}`: Filosofi grid needs `idcar_200m`/`idcar_1km` and `ind`; got {list(frame.columns)}"
         )
     frame = to_territory_crs(frame, uri)
     frame = frame[frame.intersects(area)]
-    households, poor = _field(frame.columns, ("men",)), _field(frame.columns, ("men_pauv",))
+    households, poor = find_field(frame.columns, ("men",)), find_field(frame.columns, ("men_pauv",))
     # the other household counts are kept under their INSEE names, for whoever exports the layer
-    others = {name: _field(frame.columns, (name,)) for name in FILOSOFI_HOUSEHOLD_FIELDS}
+    others = {name: find_field(frame.columns, (name,)) for name in FILOSOFI_HOUSEHOLD_FIELDS}
     out = gpd.GeoDataFrame(
         {
             "cell_id": frame[cell].astype(str).to_numpy(),
@@ -152,10 +146,10 @@ def read_iris_contours(path: Path, fmt: str, insee: str, vintage: int | None) ->
     """
     uri = _vector_uri(path, r".+\.(geojson|json|gpkg|shp)", fmt)
     frame = read_vector(uri, uri, what="IRIS contours")
-    code, name = _field(frame.columns, IRIS_CODE_FIELDS), _field(frame.columns, IRIS_NAME_FIELDS)
+    code, name = find_field(frame.columns, IRIS_CODE_FIELDS), find_field(frame.columns, IRIS_NAME_FIELDS)
     if code is None:
         raise SourceFormatError(f"`{uri}`: no IRIS code field among {IRIS_CODE_FIELDS}; got {list(frame.columns)}")
-    year = _field(frame.columns, VINTAGE_FIELDS)
+    year = find_field(frame.columns, VINTAGE_FIELDS)
     if year is not None:
         years = pd.to_numeric(frame[year].map(_scalar), errors="coerce")
         if vintage not in set(years.dropna().astype(int)):
@@ -195,7 +189,7 @@ def read_iris_population(path: Path, fmt: str) -> tuple[pd.DataFrame, int]:
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
     table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str)
-    code = _field(table.columns, ("dcomiris", "iris", "code_iris"))
+    code = find_field(table.columns, ("dcomiris", "iris", "code_iris"))
     pop = next((c for c in table.columns if _CENSUS_COLUMN.fullmatch(str(c))), None)
     if code is None or pop is None:
         raise SourceFormatError(
