@@ -241,7 +241,7 @@ def register(server: flask.Flask, data: Data) -> None:
         out = []
         for info in data.territories():
             layers = data.manifest(info["id"]).get("layers") or {}
-            notices = {k: stale_notice(v) for k, v in layers.items() if stale_notice(v)}
+            notices = {k: notice for k, v in layers.items() if (notice := stale_notice(v))}
             out.append({**info, "layers": {k: v.get("status") for k, v in layers.items()}, "notices": notices})
         return _json({"territories": out})
 

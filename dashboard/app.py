@@ -47,9 +47,6 @@ def _page_query() -> str:
     return state.query_of_url(flask.request.referrer)
 
 
-#: flask-compress's default types (kept), to which GeoJSON is added.
-
-
 def create_app(store: Store | None = None, programmes_dir: Path | None = None) -> dash.Dash:
     """Build the dashboard on ``store`` (default: ``CARTOPOLIS_DATA`` or ``geodata/layers``).
 

@@ -173,7 +173,9 @@ class Data:
         """The programmes that load and the files left out; re-read when a YAML file changes."""
         folder = self.programmes_dir
         try:
-            stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.y*ml")))
+            stamp = tuple(
+                sorted((p.name, s.st_mtime_ns, s.st_size) for p in folder.glob("*.y*ml") for s in (p.stat(),))
+            )
         except OSError:
             stamp = ()
         with self._lock:

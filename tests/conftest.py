@@ -22,6 +22,18 @@ def mirror() -> Path:
     return path
 
 
+@pytest.fixture
+def mirror_links(mirror, tmp_path) -> Path:
+    """``tmp_path/mirror``: the mirror as symbolic links to its files (cheap), for a test to break one file."""
+    copy = tmp_path / "mirror"
+    for path in mirror.rglob("*"):
+        if path.is_file():
+            dest = copy / path.relative_to(mirror)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(path)
+    return copy
+
+
 @pytest.fixture(scope="session")
 def postgis_server():
     """A temporary PostgreSQL + PostGIS on 127.0.0.1 for the session (see :mod:`pipelines._pgserver`).

@@ -42,10 +42,11 @@ def matrix_counts(data: Data) -> tuple[pd.DataFrame, pd.DataFrame]:
     return counts, ids
 
 
-def matrix(data: Data) -> html.Div:
-    """Themes (rows) × programmes (columns): counts, each a button listing the measures."""
+def matrix(data: Data, counts: pd.DataFrame | None = None) -> html.Div:
+    """Themes (rows) × programmes (columns): counts (those of :func:`matrix_counts` unless given), each a
+    button listing the measures."""
     programmes = _programmes_with_measures(data)
-    counts, _ = matrix_counts(data)
+    counts = matrix_counts(data)[0] if counts is None else counts
     header = [html.Th("Thème", scope="col"), *[html.Th(p.title, scope="col") for p in programmes]]
     rows = []
     for (theme, label), values in zip(THEMES.items(), counts.to_numpy(), strict=True):
@@ -75,7 +76,7 @@ def matrix_block(data: Data) -> list:
     """The matrix as a heatmap (a click on a cell lists its measures), then as a table of buttons."""
     counts, ids = matrix_counts(data)
     caption = "Choisissez une case pour lister ses mesures. Les mêmes nombres sont dans le tableau ci-dessous."
-    return [graph("matrix-chart", matrix_figure(counts, ids), "programmes-themes", caption), matrix(data)]
+    return [graph("matrix-chart", matrix_figure(counts, ids), "programmes-themes", caption), matrix(data, counts)]
 
 
 def matrix_list(data: Data, programme_id: str, theme: str) -> html.Div:

@@ -120,7 +120,8 @@ def layer_notes(data: Data, territory: str) -> html.Div:
     A commune without QPV in 2024 is said first: every « en QPV » figure is « sans objet ».
     """
     items = []
-    if no_qpv_in_2024(data, territory):
+    no_qpv = no_qpv_in_2024(data, territory)
+    if no_qpv:
         notes = layer_entry(data, territory, "qpv").get("notes") or []
         items.append(
             html.Li(
@@ -144,7 +145,7 @@ def layer_notes(data: Data, territory: str) -> html.Div:
         )
     if not items:
         return html.Div()
-    title = "Couches indisponibles" + (" ou sans objet" if no_qpv_in_2024(data, territory) else "")
+    title = "Couches indisponibles" + (" ou sans objet" if no_qpv else "")
     return html.Div([html.H3(title, className="h6 mt-3"), html.Ul(items, className="small")])
 
 

@@ -68,18 +68,8 @@ def test_ales_done_when_figures(built: Store):
     assert qpv["perimeter_status"].iloc[0] == "exact"
 
 
-def link_mirror(mirror: Path, target: Path) -> None:
-    """A mirror copy made of symbolic links (cheap), for breaking one file."""
-    for path in mirror.rglob("*"):
-        if path.is_file():
-            dest = target / path.relative_to(mirror)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.symlink_to(path)
-
-
-def test_corrupt_source_gives_error_for_that_layer_only(mirror, tmp_path):
-    broken = tmp_path / "mirror"
-    link_mirror(mirror, broken)
+def test_corrupt_source_gives_error_for_that_layer_only(mirror, mirror_links, tmp_path):
+    broken = mirror_links
     shp = broken / "flood/perigueux_FRF_TRI_PERI/n_tri_peri_inondable_01_01for_s_024.shp"
     shp.unlink()
     shutil.copyfile(mirror / shp.relative_to(broken), shp)
@@ -139,12 +129,11 @@ def files_of(store: Store, territory: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in store.folder(territory).iterdir()}
 
 
-def test_a_broken_source_keeps_the_last_good_layer_stale(perigueux_good, mirror, tmp_path):
+def test_a_broken_source_keeps_the_last_good_layer_stale(perigueux_good, mirror, mirror_links, tmp_path):
     store = copy_store(perigueux_good, tmp_path / "layers")
     good = store.manifest("perigueux")["layers"]["flood"]
     flood_before = store.layer_path("perigueux", "flood").read_bytes()
-    broken = tmp_path / "mirror"
-    link_mirror(mirror, broken)
+    broken = mirror_links
     shp = broken / "flood/perigueux_FRF_TRI_PERI/n_tri_peri_inondable_01_01for_s_024.shp"
     shp.unlink()
     shp.write_bytes((mirror / shp.relative_to(broken)).read_bytes()[:1000])
@@ -170,9 +159,8 @@ def test_a_missing_mirror_is_an_error_before_anything_is_touched(perigueux_good,
     assert files_of(store, "perigueux") == before
 
 
-def test_an_unreadable_first_commune_source_falls_back_to_the_next(mirror, tmp_path):
-    broken = tmp_path / "mirror"
-    link_mirror(mirror, broken)
+def test_an_unreadable_first_commune_source_falls_back_to_the_next(mirror, mirror_links, tmp_path):
+    broken = mirror_links
     gpkg = broken / "other/perigueux_commune_bdtopo.gpkg"
     gpkg.unlink()
     gpkg.write_bytes(b"SQLite format 3\x00 cut short")
@@ -191,11 +179,10 @@ def test_an_unreadable_first_commune_source_falls_back_to_the_next(mirror, tmp_p
     assert any(n.startswith(expected) for n in entry["notes"])
 
 
-def test_a_source_gone_from_the_mirror_keeps_the_last_good_layer(perigueux_good, mirror, tmp_path):
+def test_a_source_gone_from_the_mirror_keeps_the_last_good_layer(perigueux_good, mirror, mirror_links, tmp_path):
     store = copy_store(perigueux_good, tmp_path / "layers")
     before = store.layer_path("perigueux", "flood").read_bytes()
-    partial = tmp_path / "mirror"
-    link_mirror(mirror, partial)
+    partial = mirror_links
     shutil.rmtree(partial / "flood")
     catalog = Catalog.load()
     build_territory(catalog.territory("perigueux"), catalog, store, offline=True, mirror=partial, only=["flood"])

@@ -32,15 +32,6 @@ def good_store(mirror, tmp_path_factory) -> Path:
     return root
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """A copy of ``source`` made of symbolic links to its files."""
-    for path in source.rglob("*"):
-        if path.is_file():
-            dest = target / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.symlink_to(path)
-
-
 @dataclasses.dataclass
 class Env:
     """One case: a copy of the good store, a linked copy of the mirror, and how to run the CLI."""
@@ -96,9 +87,7 @@ class Env:
 
 
 @pytest.fixture
-def env(good_store, mirror, tmp_path, monkeypatch, capsys) -> Env:
+def env(good_store, mirror, mirror_links, tmp_path, monkeypatch, capsys) -> Env:
     store = tmp_path / "layers"
     shutil.copytree(good_store, store, symlinks=True)
-    copy = tmp_path / "mirror"
-    link_tree(mirror, copy)
-    return Env(store, copy, mirror, monkeypatch, capsys)
+    return Env(store, mirror_links, mirror, monkeypatch, capsys)
