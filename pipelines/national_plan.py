@@ -28,6 +28,7 @@ from .catalog import Catalog, Source, Territory
 from .communes import all_communes
 from .errors import CartopolisError, UsageError
 from .fetch import fetch, locate
+from .layers._common import source_files
 from .layers._qpv_read import read_qpv2015_shp, read_qpv2024_communes
 from .layers.qpv import MIN_OVERLAP_HA
 from .schemas import crs_for_departement, use_crs
@@ -106,7 +107,7 @@ def _source_state(source: Source, mirror: Path | None) -> list:
         return [source.id, "missing", source.url]
     if source.sha256 and found.origin == "mirror":
         return [source.id, "mirror", source.sha256]
-    files = sorted(p for p in found.path.rglob("*") if p.is_file()) if found.path.is_dir() else [found.path]
+    files = source_files(found.path)  # a shapefile with its .dbf, .prj…: a changed member is a changed source
     return [source.id, found.origin, [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]]
 
 

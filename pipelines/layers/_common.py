@@ -302,12 +302,17 @@ def _file_key(path: Path) -> tuple:
     another ``.prj`` beside a linked ``.shp`` is another file to read.
     """
     path = Path(path).absolute()
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
-    else:
-        stem = path.stem.lower()
-        files = sorted(p for p in path.parent.iterdir() if p.is_file() and p.stem.lower() == stem) or [path]
+    files = source_files(path)
     return (str(path), tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns, p.is_symlink()) for p in files))
+
+
+def source_files(path: Path) -> list[Path]:
+    """The files a source at ``path`` is made of: every file of a folder, or the file with the files that
+    share its stem (a shapefile's ``.shx``, ``.dbf``, ``.prj``…), sorted."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    stem = path.stem.lower()
+    return sorted(p for p in path.parent.iterdir() if p.is_file() and p.stem.lower() == stem) or [path]
 
 
 def read_once(reader: Callable) -> Callable:

@@ -78,3 +78,21 @@ def test_fingerprint_changes_with_the_sources_and_marks_a_build_current(tmp_path
     assert is_current(store, territory, offline)
     store.record_status(territory.id, "qpv_2015", "error", {"reason": "broken"})
     assert not is_current(store, territory, offline)  # a failed layer is built again
+
+
+def test_a_changed_member_of_a_shapefile_source_changes_its_state(tmp_path):
+    from pipelines.catalog import Source
+    from pipelines.national_plan import _source_state
+
+    folder = tmp_path / "flood"
+    folder.mkdir()
+    for suffix in (".shp", ".shx", ".dbf", ".prj"):
+        (folder / f"zones{suffix}").write_bytes(b"x" * 10)
+    (folder / "other.dbf").write_bytes(b"y")
+    source = Source(
+        "s", "t", "p", "https://example.org", "https://example.org/z.zip", "lo", "2020", "shp", "flood/zones.shp"
+    )
+    before = _source_state(source, tmp_path)
+    assert [name for name, _, _ in before[2]] == ["zones.dbf", "zones.prj", "zones.shp", "zones.shx"]
+    (folder / "zones.dbf").write_bytes(b"x" * 11)  # the records changed, not the geometry file
+    assert _source_state(source, tmp_path) != before
