@@ -54,7 +54,9 @@ def territory_qpv(territory: str, store: Store | None = None) -> QpvInfo:
     """
     from ..catalog import Catalog
     from ..errors import CartopolisError
-    from ..settings import mirror_dir
+    from ..fetch import fetch
+    from ..layers._qpv_read import read_qpv2024_communes
+    from ..national_plan import QPV2024_COMMUNES_SOURCE
     from ..store import Store
 
     try:
@@ -68,19 +70,20 @@ def territory_qpv(territory: str, store: Store | None = None) -> QpvInfo:
             frame[frame["code_qp"].notna() & (frame["code_qp"].astype(str) != "")] if "code_qp" in frame else frame
         )
         return QpvInfo(bool(len(current)), tuple(str(n) for n in current.get("name", [])), "couche qpv du territoire")
+    catalog = Catalog.load()
     try:
-        insee = Catalog.load().territory(territory).insee
+        insee = catalog.territory(territory).insee
     except (CartopolisError, KeyError):
         insee = territory if re.fullmatch(r"\d[\dAB]\d{3}", territory) else None
-    mirror = mirror_dir()
-    path = mirror / "qpv" / "qp2024_communes_points_anct_france.geojson" if mirror else None
-    if insee is None or path is None or not path.is_file():
+    try:  # the catalog's national list, from the mirror or the cache (never the network here)
+        path = fetch(catalog.source(QPV2024_COMMUNES_SOURCE), offline=True) if insee is not None else None
+    except CartopolisError:
+        path = None
+    if path is None:
         return QpvInfo(None, (), "liste nationale des QPV 2024 absente")
-    import pyogrio
-
-    frame = pyogrio.read_dataframe(path, read_geometry=False, columns=["insee_com", "lib_qp"])
-    rows = frame[frame["insee_com"] == insee]
-    return QpvInfo(bool(len(rows)), tuple(rows["lib_qp"].astype(str)), "liste nationale ANCT des QPV 2024")
+    pairs = read_qpv2024_communes(path)  # one row per QPV and commune
+    rows = pairs[pairs["insee_com"] == insee]
+    return QpvInfo(bool(len(rows)), tuple(rows["lib_qp"]), "liste nationale ANCT des QPV 2024")
 
 
 def _named_qpv(folded: str, names: tuple[str, ...]) -> str | None:
