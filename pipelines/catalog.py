@@ -71,13 +71,16 @@ def load_territories(
     path: Path = TERRITORIES_FILE,
     sources: dict[str, Source] | None = None,
     templates: list[Template] | None = None,
+    data: dict | None = None,
+    defaults: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Territory]:
     """Read ``territories.yaml``; every source id it names must be in ``sources`` or match a template.
 
     Layer lists are expanded with the file's ``defaults`` (see :mod:`pipelines.catalog_templates`).
+    ``data`` and ``defaults``: the file and its defaults when the caller has already read them.
     """
-    data = load_yaml(path)
-    defaults = load_defaults(path)
+    data = load_yaml(path) if data is None else data
+    defaults = load_defaults(path, data) if defaults is None else defaults
     known_id = lambda sid: sid in sources or any(t.pattern.fullmatch(sid) for t in templates or [])  # noqa: E731
     entries = data.get("territories")
     if not isinstance(entries, list):
@@ -140,10 +143,12 @@ class Catalog:
 
     @classmethod
     def load(cls, sources_path: Path = SOURCES_FILE, territories_path: Path = TERRITORIES_FILE) -> Catalog:
-        sources = load_sources(sources_path)
-        templates = load_templates(sources_path)
-        territories = load_territories(territories_path, sources, templates)
-        return cls(sources, territories, templates, load_defaults(territories_path))
+        sources_data, territories_data = load_yaml(sources_path), load_yaml(territories_path)  # each read once
+        sources = load_sources(sources_path, sources_data)
+        templates = load_templates(sources_path, sources_data)
+        defaults = load_defaults(territories_path, territories_data)
+        territories = load_territories(territories_path, sources, templates, territories_data, defaults)
+        return cls(sources, territories, templates, defaults)
 
     def territory(self, key: str) -> Territory:
         """Return a territory by declared id, INSEE code, commune name or on-demand id.

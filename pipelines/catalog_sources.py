@@ -96,9 +96,9 @@ def source_entry(entry: object, where: str, template: bool = False) -> Source:
     )
 
 
-def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
-    """Read every source of ``sources.yaml``, keyed by id."""
-    data = load_yaml(path)
+def load_sources(path: Path = SOURCES_FILE, data: dict | None = None) -> dict[str, Source]:
+    """Read every source of ``sources.yaml``, keyed by id (``data``: the file when already read)."""
+    data = load_yaml(path) if data is None else data
     entries = data.get("sources")
     if not isinstance(entries, list):
         raise CatalogError(f"{path}: expected a `sources:` list")

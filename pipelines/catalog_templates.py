@@ -64,10 +64,11 @@ class Template:
         )
 
 
-def load_templates(path: Path = SOURCES_FILE) -> list[Template]:
-    """Read the ``templates:`` of ``sources.yaml`` (ids must carry ``{dep}`` or ``{insee}``)."""
+def load_templates(path: Path = SOURCES_FILE, data: dict | None = None) -> list[Template]:
+    """Read the ``templates:`` of ``sources.yaml`` (ids must carry ``{dep}`` or ``{insee}``); ``data``: the
+    file when already read."""
     templates: list[Template] = []
-    for entry in load_yaml(path).get("templates") or []:
+    for entry in (load_yaml(path) if data is None else data).get("templates") or []:
         where = f"{path}:{entry.get(LINE, '?') if isinstance(entry, dict) else '?'}"
         source = source_entry(entry, where, template=True)
         in_id = placeholders(source.id)
@@ -79,9 +80,10 @@ def load_templates(path: Path = SOURCES_FILE) -> list[Template]:
     return templates
 
 
-def load_defaults(path: Path = TERRITORIES_FILE) -> dict[str, tuple[str, ...]]:
-    """The ``defaults: layers:`` of ``territories.yaml``: the sources of each layer of an undeclared commune."""
-    data = load_yaml(path)
+def load_defaults(path: Path = TERRITORIES_FILE, data: dict | None = None) -> dict[str, tuple[str, ...]]:
+    """The ``defaults: layers:`` of ``territories.yaml``: the sources of each layer of an undeclared commune
+    (``data``: the file when already read)."""
+    data = load_yaml(path) if data is None else data
     layers = (data.get("defaults") or {}).get("layers") or {}
     known = set(LAYERS) | set(CONTEXT_LAYERS)
     out = {}
