@@ -139,6 +139,11 @@ class Data:
         """``build()`` cached under ``key`` until the territory's files change (bounded, in memory)."""
         return self._remember((key, territory, self.stamp(territory)), build)
 
+    def memo_built(self, key: tuple, build):
+        """``build()`` cached under ``key`` until a territory is built, rebuilt or removed."""
+        versions = tuple((tid, self.store.version(tid)) for tid in self.territory_ids())
+        return self._remember((key, "_built", versions), build)
+
     def national_memo(self, key: tuple, name: str, build):
         """``build()`` cached under ``key`` until the national table ``name`` changes; None when it is absent."""
         version = self.store.geotable_version("_national", name)

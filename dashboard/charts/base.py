@@ -120,18 +120,19 @@ def french_layout(figure: go.Figure, title: str | None = None, height: int = 320
 
 
 def unknown_marks(figure: go.Figure, categories: list[str], known: list[bool], **axes: str) -> None:
-    """Write « inconnu » at the base of each category whose bar is unknown (horizontal bars)."""
-    for category, ok in zip(categories, known, strict=True):
-        if not ok:
-            figure.add_annotation(
-                x=0,
-                y=category,
-                text=UNKNOWN,
-                showarrow=False,
-                xanchor="left",
-                font={"color": "#555555", "size": 12},
-                **axes,
-            )
+    """Write « inconnu » at the base of each category whose bar is unknown (horizontal bars).
+
+    The marks are added in one layout update: ``add_annotation`` one by one copies the whole list
+    each time, which took minutes for the 1,600 QPV of a national build.
+    """
+    font = {"color": "#555555", "size": 12}
+    marks = [
+        go.layout.Annotation(x=0, y=category, text=UNKNOWN, showarrow=False, xanchor="left", font=font, **axes)
+        for category, ok in zip(categories, known, strict=True)
+        if not ok
+    ]
+    if marks:
+        figure.update_layout(annotations=[*figure.layout.annotations, *marks])
 
 
 def ranked_bars(rows: pd.DataFrame, colour: str, title: str | None, bare: bool = True) -> go.Figure:

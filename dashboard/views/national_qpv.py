@@ -21,6 +21,7 @@ from unidecode import unidecode
 from pipelines.errors import CartopolisError
 from pipelines.national_qpv import FOLDER, TABLE
 
+from ..components.ranking import RANKING_ROWS  # the same length as the chart's ranking
 from ..components.tables import html_table
 from ..data import Data
 from ..maps import feature_collection, pane_name, round_coordinates
@@ -50,8 +51,6 @@ UNKNOWN = "inconnu"
 #: Simplification for the national map (degrees, about 100 m) and coordinate decimals.
 SIMPLIFY_DEG, DECIMALS = 0.001, 4
 SEARCH_LIMIT = 12
-#: Rows of the ranking shown (the table of every built QPV would weigh on the first view).
-RANKING_ROWS = 50
 
 
 # -- the table -------------------------------------------------------------------------------

@@ -144,6 +144,23 @@ def test_national_ranking_names_a_narrower_flood_scenario(data):
     assert "inconnu" in content  # no vacancy rate in the mini town's indicators
 
 
+def test_national_ranking_shows_the_first_50_of_a_national_build_and_says_so():
+    # 1,500 QPV as a national build gives (every 3rd unknown): the chart and the table hold the same 50
+    values = [None if i % 3 == 0 else i / 2000 for i in range(1500)]
+    frame = pd.DataFrame({"name": [f"Q{i} (Ville)" for i in range(1500)], "territory": "t", "zone_id": range(1500)})
+    frame = frame.assign(value=values, unit="part")
+
+    class Built:  # ranking_rows asks the app's Data for its rows, cached until a territory changes
+        def memo_built(self, key, build):
+            return frame
+
+    chart, table = ranking.ranking_content(Built(), "vacancy_rate")
+    bars = chart.children[0].figure["data"][0]
+    assert len(bars["y"]) == 50 and bars["y"][0] == "Q1499 (Ville)" and bars["x"][0] == 1499 / 2000 * 100
+    assert "(50 premiers sur 1\u202f500)" in text_of(table) and text_of(table).count("(Ville)") == 50
+    assert "inconnu" not in text_of(table)  # 1,000 known values come before the unknown ones
+
+
 def test_graph_wrapper_downloads_png_and_svg():
     figure = base.ranked_bars(pd.DataFrame({"name": ["A"], "value": [1.0], "unit": ["km"]}), "#000", None)
     block = base.graph("g", figure, "fichier", "légende")
