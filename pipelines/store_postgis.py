@@ -287,10 +287,13 @@ class PostGISTransaction(StoreTransaction):
         return self.store._failure(exc, doing)
 
     # -- primitives ------------------------------------------------------------------------------
+    def _write(self, name: str, frame: pd.DataFrame) -> None:
+        self._guard(f"write `{name}` of", lambda: write_frame(self.conn, self.staging, name, frame, ""))
+        self._written.add(name)
+        self._dropped.discard(name)
+
     def _put_frame(self, layer: str, frame: gpd.GeoDataFrame) -> dict:
-        self._guard(f"write `{layer}` of", lambda: write_frame(self.conn, self.staging, layer, frame, ""))
-        self._written.add(layer)
-        self._dropped.discard(layer)
+        self._write(layer, frame)
         return {"table": f"{self.live}.{layer}", "sha256": parquet_sha256(frame)}
 
     def _drop_frame(self, layer: str) -> None:
@@ -300,7 +303,7 @@ class PostGISTransaction(StoreTransaction):
         self._dropped.add(layer)
 
     def _put_table(self, name: str, frame: pd.DataFrame) -> str:
-        self._put_frame(name, frame)
+        self._write(name, frame)  # a table's manifest entry has no checksum: no Parquet encoding to hash
         return f"{self.live}.{name}"
 
     def _where(self, name: str) -> str:
